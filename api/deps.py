@@ -1,0 +1,97 @@
+"""FastAPI dependencies: settings, DB session, indexer, the current user and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import InvalidTokenError, decode_token
+from indexer.service import Indexer
+from registry.config import Settings
+from registry.db import get_sessionmaker
+from registry.models import User
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_app_settings(request: Request) -> Settings:
+    """Return the settings the app was created with."""
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """Yield a session; commit is explicit in services/routes, rollback on error."""
+    session = get_sessionmaker(request.app.state.settings.database_url)()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_indexer(request: Request) -> Indexer:
+    """Return the app's indexer."""
+    return request.app.state.indexer
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SessionDep = Annotated[Session, Depends(get_db)]
+IndexerDep = Annotated[Indexer, Depends(get_indexer)]
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The authenticated user."""
+
+    id: int
+    username: str
+    role: str
+    agency_id: int | None
+    worker_id: int | None
+
+
+def _user_from_token(token: str | None, settings: Settings, session: Session) -> CurrentUser:
+    unauthorized = HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated: send a "
+                                 "bearer token from POST /api/v1/auth/token",
+                                 headers={"WWW-Authenticate": "Bearer"})
+    if not token:
+        raise unauthorized
+    try:
+        claims = decode_token(token, settings.secret_key)
+    except InvalidTokenError as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}",
+                            headers={"WWW-Authenticate": "Bearer"}) from exc
+    user = session.scalar(select(User).where(User.username == claims.get("sub")))
+    if user is None:
+        raise unauthorized
+    return CurrentUser(user.id, user.username, user.role, user.agency_id, user.worker_id)
+
+
+def current_user(request: Request, settings: SettingsDep, session: SessionDep,
+                 token: Annotated[str | None, Depends(oauth2)]) -> CurrentUser:
+    """Return the user of the bearer token (or of the web session cookie)."""
+    token = token or request.cookies.get("shetu_token")
+    return _user_from_token(token, settings, session)
+
+
+UserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+def require(*roles: str):
+    """Return a dependency that allows only the given roles (403 otherwise)."""
+
+    def check(user: UserDep) -> CurrentUser:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role {user.role!r} may not do this (needs {' or '.join(roles)})")
+        return user
+
+    return Depends(check)

@@ -1,0 +1,133 @@
+"""Server-rendered pages for officers, workers and auditors (same services as the API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from api.auth import create_token
+from api.deps import CurrentUser, IndexerDep, SessionDep, SettingsDep, current_user
+from indexer.ranking import rank_jobs_for_worker, rank_workers_for_job
+from registry import service
+from registry.audit import agency_risk
+from registry.compliance import job_is_matchable
+from registry.models import AccessLog, JobOrder, User, Worker
+from registry.security import verify_password
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _user_or_none(request: Request, settings, session) -> CurrentUser | None:  # type: ignore[no-untyped-def]
+    try:
+        return current_user(request, settings, session, None)
+    except HTTPException:
+        return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, settings: SettingsDep, session: SessionDep):  # type: ignore[no-untyped-def]
+    """Send each role to its page, or to the login page."""
+    user = _user_or_none(request, settings, session)
+    if user is None:
+        return templates.TemplateResponse(request, "login.html",
+                                          {"demo": settings.demo_accounts, "error": None})
+    target = {"officer": "/officer", "admin": "/officer", "worker": "/worker",
+              "auditor": "/auditor"}[user.role]
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/login", response_model=None)
+def login(request: Request, settings: SettingsDep, session: SessionDep,
+          username: Annotated[str, Form()], password: Annotated[str, Form()]):  # type: ignore[no-untyped-def]
+    """Sign in with a form; the token goes into an HTTP-only cookie."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not verify_password(password, user.password_hash):
+        return templates.TemplateResponse(request, "login.html", {
+            "demo": settings.demo_accounts, "error": "Wrong username or password"},
+            status_code=401)
+    resp = RedirectResponse("/", status_code=303)
+    resp.set_cookie("shetu_token", create_token(user.username, user.role, settings.secret_key,
+                                                settings.token_minutes),
+                    httponly=True, samesite="lax")
+    return resp
+
+
+@router.get("/logout", response_model=None)
+def logout():  # type: ignore[no-untyped-def]
+    """Sign out."""
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie("shetu_token")
+    return resp
+
+
+def _need(request: Request, settings, session, *roles: str) -> CurrentUser:  # type: ignore[no-untyped-def]
+    user = _user_or_none(request, settings, session)
+    if user is None:
+        raise HTTPException(401, "sign in first")
+    if user.role not in roles:
+        raise HTTPException(403, f"role {user.role!r} may not see this page")
+    return user
+
+
+@router.get("/officer", response_class=HTMLResponse)
+def officer(request: Request, settings: SettingsDep, session: SessionDep):  # type: ignore[no-untyped-def]
+    """The officer's verified job orders."""
+    user = _need(request, settings, session, "officer", "admin")
+    today = dt.date.today()
+    q = select(JobOrder).order_by(JobOrder.deadline)
+    if user.role == "officer":
+        q = q.where(JobOrder.agency_id == (user.agency_id or -1))
+    jobs = [(j, job_is_matchable(j, today)) for j in session.scalars(q.limit(200))]
+    return templates.TemplateResponse(request, "officer.html", {"user": user, "jobs": jobs})
+
+
+@router.get("/officer/jobs/{job_order_id}", response_class=HTMLResponse)
+def officer_job(job_order_id: int, request: Request, settings: SettingsDep,
+                session: SessionDep, ix: IndexerDep):  # type: ignore[no-untyped-def]
+    """Ranked candidates for one job order, with why each fits."""
+    user = _need(request, settings, session, "officer", "admin")
+    job = service.get(session, JobOrder, job_order_id)
+    if user.role == "officer" and job.agency_id != user.agency_id:
+        raise HTTPException(404, f"job_order {job_order_id} not found")
+    result = None
+    if job_is_matchable(job, dt.date.today()):
+        result = rank_workers_for_job(ix, job, limit=25)
+        session.add_all(AccessLog(username=user.username, role=user.role, action="rank_candidates",
+                                  worker_id=m.id, job_order_id=job.id) for m in result.items)
+        session.commit()
+    names = {}
+    if result:
+        ids = [m.id for m in result.items]
+        names = dict(session.execute(select(Worker.id, Worker.full_name)
+                                     .where(Worker.id.in_(ids))).tuples().all())
+    return templates.TemplateResponse(request, "candidates.html", {
+        "user": user, "job": job, "result": result, "names": names, "tax": ix.taxonomy})
+
+
+@router.get("/worker", response_class=HTMLResponse)
+def worker_page(request: Request, settings: SettingsDep, session: SessionDep, ix: IndexerDep):  # type: ignore[no-untyped-def]
+    """The worker's eligible jobs, cost ceilings and agency licences, in Bangla and English."""
+    user = _need(request, settings, session, "worker")
+    if user.worker_id is None:
+        raise HTTPException(404, "this account has no worker profile")
+    w = service.get(session, Worker, user.worker_id)
+    jobs = rank_jobs_for_worker(ix, w, limit=15)
+    return templates.TemplateResponse(request, "worker.html", {"user": user, "w": w, **jobs})
+
+
+@router.get("/auditor", response_class=HTMLResponse)
+def auditor_page(request: Request, settings: SettingsDep, session: SessionDep):  # type: ignore[no-untyped-def]
+    """Agency risk with a chart, and the CSV export link."""
+    user = _need(request, settings, session, "auditor", "admin")
+    rows = agency_risk(session, settings.data_dir, dt.date.today())
+    top = rows[:15]
+    max_score = max((r["risk_score"] for r in top), default=1) or 1
+    return templates.TemplateResponse(request, "auditor.html", {
+        "user": user, "rows": rows, "top": top, "max_score": max_score})

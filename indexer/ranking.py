@@ -1,0 +1,155 @@
+"""Search flows: eligibility pre-filter → hybrid retrieval → feature scoring → explanations.
+
+The same ``matcher`` code scores workers-for-a-job and jobs-for-a-worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from indexer.documents import JOBS, WORKERS, job_text, worker_text
+from indexer.service import Indexer
+from matcher import eligibility
+from matcher.eligibility import Clause, JobFacts, WorkerFacts
+from matcher.scoring import Experience, ScoredMatch, score_pair
+from registry.compliance import cost_ceilings, job_is_matchable, licence_status
+from registry.models import JobOrder, Worker
+
+CONSENT = Clause("consent", "eq", True)
+MAX_REQUIRED_FROM_ESCO = 15
+
+
+def job_facts(job: JobOrder) -> JobFacts:
+    """Return the eligibility facts of a job order."""
+    return JobFacts(deadline=job.deadline, min_age=job.min_age, max_age=job.max_age,
+                    gender_rule=job.gender_rule, domestic_work=job.domestic_work,
+                    medical_required=job.medical_required,
+                    required_ntvqf_level=job.required_ntvqf_level,
+                    languages=tuple(job.languages or ()))
+
+
+def worker_facts(w: Worker) -> WorkerFacts:
+    """Return the eligibility facts of a worker."""
+    return WorkerFacts(date_of_birth=w.date_of_birth, gender=w.gender,
+                       passport_expiry=w.passport_expiry, medical_fit=w.medical_fit,
+                       ntvqf_level=w.ntvqf_level, languages=tuple(w.languages or ()),
+                       bmet_registered=bool(w.bmet_registration))
+
+
+def required_skills(ix: Indexer, job: JobOrder) -> tuple[list[str], list[str]]:
+    """Return the job's required/optional skills, from ESCO's essential ones if none were given."""
+    req = list(job.required_skills or [])
+    opt = list(job.optional_skills or [])
+    if not req and job.occupation_uri:
+        req = list(ix.taxonomy.essential.get(job.occupation_uri, ()))[:MAX_REQUIRED_FROM_ESCO]
+    return req, opt
+
+
+@dataclass
+class CandidateList:
+    """Ranked eligible candidates and counts of who was excluded by which rule."""
+
+    items: list[ScoredMatch]
+    excluded: dict[str, int]
+    eligible_total: int
+
+
+def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
+                         pool: int = 300) -> CandidateList:
+    """Rank the eligible workers for one job order, best first, with explanations."""
+    ix.ensure_indexes()
+    facts = job_facts(job)
+    clauses = [CONSENT, *eligibility.filter_clauses(facts)]
+    filters = [c.as_dict() for c in clauses]
+    text = job_text(job, ix.taxonomy)
+    doc = ix.backend.get(JOBS, job.id)
+    vector = doc.vector if doc is not None and doc.vector is not None else \
+        ix.encoder.encode([text])[0]
+    hits = ix.backend.search(WORKERS, text=text, vector=vector, filters=filters,
+                             k=max(pool, limit))
+    req, opt = required_skills(ix, job)
+    occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
+    isco = occ.isco_group if occ else ""
+    bm25_max = max((h.keyword_score for h in hits), default=0.0)
+    scored = []
+    for h in hits:
+        exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"])
+               for e in h.payload.get("experience", [])]
+        total, parts, matched, missing = score_pair(
+            bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score,
+            job_required=req, job_optional=opt, job_uri=job.occupation_uri, job_isco=isco,
+            worker_skills=h.payload.get("skills", []), worker_experience=exp)
+        scored.append(ScoredMatch(h.id, round(total, 4), parts, matched, missing))
+    scored.sort(key=lambda m: (-m.score, m.id))
+    total_workers = ix.backend.count(WORKERS)
+    excluded = {"no_consent": total_workers - ix.backend.count(WORKERS, [CONSENT.as_dict()])}
+    for code, rule_clauses in eligibility.rule_filters(facts).items():
+        excluded[code] = total_workers - ix.backend.count(
+            WORKERS, [c.as_dict() for c in rule_clauses])
+    eligible_total = ix.backend.count(WORKERS, filters)
+    return CandidateList(scored[:limit], {k: v for k, v in excluded.items() if v}, eligible_total)
+
+
+def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = None,
+                         limit: int = 20) -> dict[str, Any]:
+    """Rank the matchable job orders for a worker: eligible ones, and what the others need."""
+    ix.ensure_indexes()
+    today = today or dt.date.today()
+    ceilings = cost_ceilings(ix.settings.data_dir)
+    text = worker_text(worker, ix.taxonomy)
+    doc = ix.backend.get(WORKERS, worker.id)
+    vector = doc.vector if doc is not None and doc.vector is not None else \
+        ix.encoder.encode([text or "worker"])[0]
+    hits = ix.backend.search(JOBS, text=text, vector=vector,
+                             filters=[{"field": "matchable", "op": "eq", "value": True}], k=200)
+    by_id = {h.id: h for h in hits}
+    bm25_max = max((h.keyword_score for h in hits), default=0.0)
+    wf = worker_facts(worker)
+    exp = []
+    for e in worker.experience or []:
+        o = ix.taxonomy.occupations.get(e.get("occupation_uri", ""))
+        exp.append(Experience(e.get("occupation_uri", ""), o.isco_group if o else "",
+                              float(e.get("years", 0) or 0)))
+    eligible, not_eligible = [], []
+    with ix.sessions() as s:
+        jobs = list(s.scalars(select(JobOrder).where(JobOrder.id.in_(list(by_id)))))
+        for job in jobs:
+            if not job_is_matchable(job, today):
+                continue
+            h = by_id[job.id]
+            req, opt = required_skills(ix, job)
+            occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
+            total, parts, matched, missing = score_pair(
+                bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score,
+                job_required=req, job_optional=opt, job_uri=job.occupation_uri,
+                job_isco=occ.isco_group if occ else "", worker_skills=worker.skills or [],
+                worker_experience=exp)
+            ceiling = ceilings.get(job.destination)
+            item = {
+                "job_order_id": job.id, "title": job.title, "score": round(total, 4),
+                "score_parts": parts, "destination": job.destination,
+                "cost_ceiling_bdt": ceiling.amount_bdt if ceiling else None,
+                "cost_ceiling_source": ceiling.publisher if ceiling else None,
+                "wage": {"amount": job.wage_amount, "currency": job.wage_currency},
+                "deadline": job.deadline.isoformat(),
+                "agency": {"id": job.agency.id, "name": job.agency.name,
+                           "licence_number": job.agency.licence_number,
+                           "licence_status": licence_status(job.agency, today)},
+                "matched_skills": [ix.taxonomy.skill_label(x) for x in matched],
+                "missing": [{"kind": "skill", "what": ix.taxonomy.skill_label(x)}
+                            for x in missing],
+            }
+            failures = eligibility.check(wf, job_facts(job))
+            if failures:
+                item["missing"] = [{"kind": f.code, "what": f.reason, "what_bn": f.reason_bn,
+                                    "fix": f.fix} for f in failures] + item["missing"]
+                not_eligible.append(item)
+            else:
+                eligible.append(item)
+    eligible.sort(key=lambda x: (-x["score"], x["job_order_id"]))
+    not_eligible.sort(key=lambda x: (-x["score"], x["job_order_id"]))
+    return {"items": eligible[:limit], "not_eligible": not_eligible[:limit]}

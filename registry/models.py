@@ -1,0 +1,204 @@
+"""SQLAlchemy 2 tables: the system of record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Versioned:
+    """Mixin: a row version bumped on every change; search documents carry it."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, onupdate=_now, nullable=False
+    )
+
+
+class Agency(Versioned, Base):
+    """A recruiting agency and its government licence."""
+
+    __tablename__ = "agencies"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    licence_number: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    licence_status: Mapped[str] = mapped_column(String(20), default="valid", nullable=False)
+    licence_valid_until: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    district: Mapped[str | None] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(30))
+
+
+class Employer(Versioned, Base):
+    """A foreign employer that sends demand letters."""
+
+    __tablename__ = "employers"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    country: Mapped[str] = mapped_column(String(80), nullable=False)
+    sector: Mapped[str | None] = mapped_column(String(120))
+
+
+class Worker(Versioned, Base):
+    """A prospective migrant worker's profile (identity fields never leave the registry)."""
+
+    __tablename__ = "workers"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    nid_number: Mapped[str | None] = mapped_column(String(30))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    gender: Mapped[str] = mapped_column(String(10), nullable=False)
+    district: Mapped[str | None] = mapped_column(String(60))
+    religion: Mapped[str | None] = mapped_column(String(30))
+    passport_number: Mapped[str | None] = mapped_column(String(20))
+    passport_expiry: Mapped[dt.date | None] = mapped_column(Date)
+    medical_fit: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    medical_date: Mapped[dt.date | None] = mapped_column(Date)
+    ntvqf_level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    certificates: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    # [{"occupation_uri": str, "years": float, "country": str | None}]
+    experience: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    skills: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    self_description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    bmet_registration: Mapped[str | None] = mapped_column(String(40))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+
+class JobOrder(Versioned, Base):
+    """Verified (or not yet verified) overseas demand: one demand letter's trade."""
+
+    __tablename__ = "job_orders"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), nullable=False)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False, index=True)
+    destination: Mapped[str] = mapped_column(String(80), nullable=False)
+    occupation_uri: Mapped[str | None] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    required_skills: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    optional_skills: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    headcount: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    wage_amount: Mapped[float | None] = mapped_column(Float)
+    wage_currency: Mapped[str | None] = mapped_column(String(3))
+    contract_months: Mapped[int | None] = mapped_column(Integer)
+    min_age: Mapped[int] = mapped_column(Integer, default=18, nullable=False)
+    max_age: Mapped[int] = mapped_column(Integer, default=45, nullable=False)
+    gender_rule: Mapped[str | None] = mapped_column(String(10))
+    domestic_work: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    required_ntvqf_level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    medical_required: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    demand_letter_attested: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    recruitment_permission: Mapped[str | None] = mapped_column(String(40))
+    deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), default="draft", nullable=False, index=True)
+
+    employer: Mapped[Employer] = relationship(lazy="joined")
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class Application(Versioned, Base):
+    """A worker's application/placement for a job order, with the fee the worker reported."""
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("job_order_id", "worker_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_order_id: Mapped[int] = mapped_column(ForeignKey("job_orders.id"), nullable=False)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
+    # applied | shortlisted | selected | rejected | deployed
+    status: Mapped[str] = mapped_column(String(12), default="applied", nullable=False)
+    fee_paid_bdt: Mapped[float | None] = mapped_column(Float)
+    contract_substituted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+
+class Complaint(Versioned, Base):
+    """A complaint against an agency (fees, fraud, contract substitution...)."""
+
+    __tablename__ = "complaints"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False, index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    category: Mapped[str] = mapped_column(String(40), nullable=False)
+    text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    status: Mapped[str] = mapped_column(String(12), default="open", nullable=False)
+
+
+class User(Base):
+    """A login: officer (of an agency), worker (linked to a profile), auditor or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+
+class AccessLog(Base):
+    """Who looked at which worker, when, and why (auditors read it)."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), default=_now)
+    username: Mapped[str] = mapped_column(String(80), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    worker_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    job_order_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class OutboxEvent(Base):
+    """A change to index, written in the same transaction as the record."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    op: Mapped[str] = mapped_column(String(8), nullable=False)  # upsert | delete
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
