@@ -216,3 +216,7 @@ _register_optional()
 def main() -> None:
     """Entry point of the ``shetu`` script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -223,7 +223,7 @@ class _Physical:
                     self.payloads.append(None)
                     self.row_of[d.id] = row
                 else:
-                    w.delete_documents("id", d.id)
+                    w.delete_documents_by_term("id", d.id)
                 self._set_row(row, d)
                 self.versions[d.id] = d.version
                 self.tombstones.discard(d.id)
@@ -244,7 +244,7 @@ class _Physical:
                 self.live[row] = False
                 self.fields[row] = None
                 self.payloads[row] = None
-                self.writer.delete_documents("id", doc_id)
+                self.writer.delete_documents_by_term("id", doc_id)
                 self.writer.commit()
                 self.tindex.reload()
             self._dirty = True

@@ -1,0 +1,147 @@
+"""Contract tests every SearchBackend must pass (haystack-style mixin).
+
+A backend's test class inherits :class:`SearchBackendContract` and provides a ``backend``
+fixture; each test gets its own uniquely named index and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pytest
+
+from indexer.protocol import Document, IndexSchema, InvalidFilterError, SearchBackend
+
+DIM = 8
+FIELDS = {"kind": "keyword", "tags": "keywords", "level": "int", "born": "date", "ok": "bool",
+          "price": "float"}
+
+
+def unit(seed: int) -> np.ndarray:
+    """Return a deterministic unit vector."""
+    v = np.random.default_rng(seed).normal(size=DIM).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def doc(i: int, version: int = 1, text: str = "", **fields) -> Document:
+    """Build a test document."""
+    base = {"kind": "a" if i % 2 else "b", "tags": ["x"] if i % 3 else ["x", "y"],
+            "level": i % 5, "born": f"19{60 + i % 40:02d}-06-15", "ok": i % 4 != 0,
+            "price": float(i)}
+    base.update(fields)
+    return Document(id=i, version=version, text=text or f"document number {i}",
+                    vector=unit(i), fields=base, payload={"n": i})
+
+
+class SearchBackendContract:
+    """Behaviour both backends must show; subclasses provide the ``backend`` fixture."""
+
+    @pytest.fixture
+    def index(self, backend: SearchBackend):
+        name = f"contract-{uuid.uuid4().hex[:10]}"
+        backend.ensure_index(IndexSchema(name, FIELDS, DIM))
+        yield name
+        backend.drop_index(name)
+
+    def test_upsert_then_get_and_count(self, backend, index):
+        assert backend.upsert(index, [doc(i) for i in range(1, 21)]) == 20
+        got = backend.get(index, 7)
+        assert got is not None and got.version == 1 and got.payload == {"n": 7}
+        assert got.fields["kind"] == "a"
+        assert backend.count(index) == 20
+        assert backend.get(index, 999) is None
+
+    def test_older_version_never_overwrites_newer(self, backend, index):
+        backend.upsert(index, [doc(1, version=3, text="welder steel")])
+        assert backend.upsert(index, [doc(1, version=2, text="cook kitchen")]) == 0
+        assert backend.get(index, 1).version == 3
+        hits = backend.search(index, text="welder", vector=None, k=5)
+        assert [h.id for h in hits] == [1]
+        assert backend.search(index, text="kitchen", vector=None, k=5) == []
+
+    def test_delete_before_create_is_not_resurrected(self, backend, index):
+        assert backend.delete(index, 5, version=2)
+        backend.upsert(index, [doc(5, version=1)])
+        assert backend.get(index, 5) is None
+        assert backend.count(index) == 0
+        backend.upsert(index, [doc(5, version=3)])
+        assert backend.get(index, 5).version == 3
+
+    def test_delete_removes_from_search_and_versions(self, backend, index):
+        backend.upsert(index, [doc(i, text=f"mason bricks {i}") for i in range(1, 6)])
+        backend.delete(index, 2, version=2)
+        ids = {h.id for h in backend.search(index, text="mason", vector=unit(2), k=10)}
+        assert 2 not in ids and ids == {1, 3, 4, 5}
+        assert 2 not in backend.versions(index)
+        assert backend.versions(index)[3] == 1
+
+    @pytest.mark.parametrize("clause,expected", [
+        ({"field": "kind", "op": "eq", "value": "a"}, lambda i: i % 2 == 1),
+        ({"field": "kind", "op": "in", "value": ["a", "zz"]}, lambda i: i % 2 == 1),
+        ({"field": "level", "op": "gte", "value": 3}, lambda i: i % 5 >= 3),
+        ({"field": "level", "op": "lte", "value": 1}, lambda i: i % 5 <= 1),
+        ({"field": "level", "op": "eq", "value": 2}, lambda i: i % 5 == 2),
+        ({"field": "born", "op": "gte", "value": "1980-01-01"}, lambda i: 60 + i % 40 >= 80),
+        ({"field": "born", "op": "lte", "value": "1970-06-15"}, lambda i: 60 + i % 40 <= 70),
+        ({"field": "ok", "op": "eq", "value": True}, lambda i: i % 4 != 0),
+        ({"field": "tags", "op": "all", "value": ["x", "y"]}, lambda i: i % 3 == 0),
+        ({"field": "tags", "op": "all", "value": []}, lambda i: True),
+        ({"field": "tags", "op": "all", "value": ["nope"]}, lambda i: False),
+        ({"field": "tags", "op": "in", "value": ["y", "nope"]}, lambda i: i % 3 == 0),
+        ({"field": "price", "op": "gte", "value": 10.5}, lambda i: i >= 11),
+    ])
+    def test_filters_agree_in_count_keyword_and_vector_legs(self, backend, index, clause,
+                                                            expected):
+        backend.upsert(index, [doc(i, text="common words here") for i in range(1, 41)])
+        want = {i for i in range(1, 41) if expected(i)}
+        assert backend.count(index, [clause]) == len(want)
+        kw = backend.search(index, text="common", vector=None, filters=[clause], k=100)
+        assert {h.id for h in kw} == want
+        vec = backend.search(index, text=None, vector=unit(1), filters=[clause], k=100)
+        assert {h.id for h in vec} == want
+
+    def test_missing_field_matches_no_clause_on_it(self, backend, index):
+        backend.upsert(index, [doc(1, level=None), doc(2)])
+        assert backend.count(index, [{"field": "level", "op": "gte", "value": 0}]) == 1
+        assert backend.count(index, [{"field": "level", "op": "lte", "value": 99}]) == 1
+
+    def test_bad_filters_are_refused_with_the_field_named(self, backend, index):
+        backend.upsert(index, [doc(1)])
+        with pytest.raises(InvalidFilterError, match="nosuch"):
+            backend.count(index, [{"field": "nosuch", "op": "eq", "value": 1}])
+        with pytest.raises(InvalidFilterError, match="like"):
+            backend.count(index, [{"field": "kind", "op": "like", "value": "a"}])
+        with pytest.raises(InvalidFilterError):
+            backend.count(index, [{"field": "born", "op": "gte", "value": "not-a-date"}])
+
+    def test_hybrid_search_returns_both_legs_with_both_scores(self, backend, index):
+        docs = [doc(i, text=f"filler text {i}") for i in range(1, 30)]
+        docs.append(doc(100, text="electrician wiring installation"))
+        backend.upsert(index, docs)
+        hits = {h.id: h for h in backend.search(index, text="electrician wiring",
+                                                vector=unit(7), k=3)}
+        assert 100 in hits and hits[100].keyword_score > 0
+        assert 7 in hits and hits[7].vector_score == pytest.approx(1.0, abs=1e-3)
+        # Every returned hit has its cosine, also those only the keyword leg found.
+        assert hits[100].vector_score == pytest.approx(float(unit(100) @ unit(7)), abs=1e-3)
+
+    def test_vector_leg_returns_nearest_first_k(self, backend, index):
+        backend.upsert(index, [doc(i) for i in range(1, 51)])
+        q = unit(9)
+        hits = backend.search(index, text=None, vector=q, k=5)
+        exact = sorted(range(1, 51), key=lambda i: -float(unit(i) @ q))[:5]
+        assert {h.id for h in hits} == set(exact)
+
+    def test_rebuild_swaps_atomically_and_search_keeps_answering(self, backend, index):
+        backend.upsert(index, [doc(i, text="old text") for i in range(1, 11)])
+        physical = backend.begin_rebuild(index)
+        backend.upsert_into(physical, [doc(i, version=2, text="new text") for i in range(1, 6)])
+        # The live version still answers, unchanged, during the rebuild.
+        assert backend.count(index) == 10
+        assert len(backend.search(index, text="old", vector=None, k=20)) == 10
+        backend.commit_rebuild(index, physical)
+        assert backend.count(index) == 5
+        assert {h.id for h in backend.search(index, text="new", vector=None, k=20)} == \
+            {1, 2, 3, 4, 5}
+        assert backend.get(index, 1).version == 2

@@ -1,0 +1,66 @@
+"""Shared fixtures: settings on a temp dir, a small seeded registry + index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from registry.config import REPO_ROOT, Settings
+
+DATA_DIR = Path(os.environ.get("SHETU_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+
+
+def make_settings(var_dir: Path, **overrides) -> Settings:
+    """Return test settings rooted at ``var_dir`` (ESCO cache shared across tests)."""
+    values = {"env": "test", "var_dir": var_dir, "data_dir": DATA_DIR, "model": "hashing",
+              "search_backend": "embedded", "freshness": "inprocess"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def taxonomy():
+    """The real ESCO taxonomy (parsed once, cached under var/cache)."""
+    from matcher.taxonomy import load_taxonomy
+
+    return load_taxonomy(DATA_DIR / "taxonomy" / "esco-1.1.1", REPO_ROOT / "var" / "cache")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Fresh settings with an empty var dir and the hashing encoder."""
+    return make_settings(tmp_path)
+
+
+def seed_registry(settings: Settings, taxonomy, *, workers: int = 150, job_orders: int = 30,
+                  agencies: int = 8, seed: int = 3) -> dict:
+    """Migrate, seed a small data set with demo users, and index it."""
+    from indexer.service import Indexer
+    from registry.db import session_scope
+    from registry.migrate import upgrade
+    from registry.seed import create_demo_users, insert_dataset
+    from training.synthetic import generate
+
+    upgrade(settings.database_url)
+    data = generate(taxonomy, settings.data_dir, seed=seed, workers=workers,
+                    job_orders=job_orders, agencies=agencies, employers=agencies * 2,
+                    today=dt.date.today())
+    with session_scope(settings.database_url) as s:
+        insert_dataset(s, data)
+        users = create_demo_users(s)
+    ix = Indexer(settings, taxonomy=taxonomy)
+    ix.drain_outbox()
+    return {"indexer": ix, "users": users, "data": data}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, taxonomy):
+    """A small seeded registry and index (hashing encoder), shared by a test module."""
+    settings = make_settings(tmp_path_factory.mktemp("seeded"))
+    out = seed_registry(settings, taxonomy)
+    out["settings"] = settings
+    yield out
+    out["indexer"].backend.close()
