@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
 
     @app.exception_handler(InvalidFilterError)
     async def _bad_filter(_r: Request, exc: InvalidFilterError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return JSONResponse({"detail": str(exc)}, 422)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
         fields = [".".join(str(p) for p in e["loc"] if p != "body") for e in errors]
         msg = "; ".join(f"{f}: {e['msg']}" for f, e in zip(fields, errors, strict=True))
         return JSONResponse({"detail": msg, "errors": jsonable_encoder(errors)},
-                            status.HTTP_422_UNPROCESSABLE_ENTITY)
+                            422)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict:

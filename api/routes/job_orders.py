@@ -94,7 +94,7 @@ def create_job_order(body: JobOrderIn, session: SessionDep, ix: IndexerDep,
                      _user: CurrentUser = require("admin")) -> dict:
     """Create a job order (searchable when the response returns)."""
     if body.min_age > body.max_age:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+        raise HTTPException(422,
                             "min_age must not exceed max_age")
     job = service.create(session, JobOrder, body)
     session.commit()
