@@ -85,14 +85,16 @@ def _drain_with_progress(s: Settings) -> None:
     from indexer.service import Indexer
 
     ix = Indexer(s)
-    with tqdm(desc="indexing", unit="doc", file=sys.stderr) as bar:
-        n = 0
-        while True:
-            done = ix.drain_outbox(limit=256)
+    from sqlalchemy import func, select
+
+    from registry.models import OutboxEvent
+
+    with ix.sessions() as session:
+        pending = session.scalar(select(func.count(OutboxEvent.id))
+                                 .where(OutboxEvent.processed_at.is_(None)))
+    with tqdm(total=pending, desc="indexing", unit="doc", file=sys.stderr) as bar:
+        while done := ix.drain_outbox(limit=64, max_batches=1):
             bar.update(done)
-            n += done
-            if done == 0:
-                break
     ix.backend.close()
 
 

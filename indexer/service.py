@@ -98,15 +98,16 @@ class Indexer:
         return docs
 
     # -- outbox -------------------------------------------------------------------------------
-    def drain_outbox(self, limit: int = 500) -> int:
+    def drain_outbox(self, limit: int = 500, max_batches: int | None = None) -> int:
         """Apply pending outbox events to the index; return how many were processed.
 
         Idempotent: documents carry versions, so replaying an event is harmless. Events are
         marked processed only after the backend accepted the write.
         """
         self.ensure_indexes()
-        total = 0
-        while True:
+        total, batches = 0, 0
+        while max_batches is None or batches < max_batches:
+            batches += 1
             with self.sessions() as s:
                 events = list(s.scalars(select(OutboxEvent).where(OutboxEvent.processed_at.is_(None))
                                         .order_by(OutboxEvent.id).limit(limit)))
@@ -120,6 +121,7 @@ class Indexer:
                 total += len(events)
                 if len(events) < limit:
                     return total
+        return total
 
     def _apply(self, s: Session, events: Iterable[OutboxEvent]) -> None:
         by_entity: dict[str, dict[int, OutboxEvent]] = {"worker": {}, "job_order": {}, "agency": {}}
