@@ -11,6 +11,10 @@ import pytest
 from registry.config import REPO_ROOT, Settings
 
 DATA_DIR = Path(os.environ.get("SHETU_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+# ``scripts/services.sh env`` exports the services' URLs for the integration tests that ask for
+# them (tests/services.py). The database URL is taken out of the environment so that every other
+# test, and the CLI subprocesses they start, keep their own SQLite file under a temp dir.
+POSTGRES_URL = os.environ.pop("SHETU_DATABASE_URL", "")
 
 
 def make_settings(var_dir: Path, **overrides) -> Settings:

@@ -1,0 +1,435 @@
+"""Elasticsearch 9 search backend: BM25 + filtered kNN, versioned documents, aliased versions.
+
+Layout in the cluster, for a logical index ``workers`` and prefix ``shetu``::
+
+    shetu-workers        alias: the live version (reads and writes go through it)
+    shetu-workers-v3     physical index behind the alias; ``shetu reindex`` builds -v4 beside it
+
+Each document's ``_id`` is the record id and its ES version is the record version
+(``version_type=external``), so an older version never overwrites a newer one. A delete writes
+a *tombstone* document ``{"deleted": true}`` at the delete's version instead of removing the
+document: ES forgets the versions of removed documents after ``index.gc_deletes`` (60 s), and a
+create arriving later would be resurrected. Every query filters ``deleted: false``.
+
+Text is analysed client-side with the same analyser as the embedded backend (tantivy's
+``en_stem``: simple tokenizer, long-token removal, lower-casing, English Snowball stemmer) and
+indexed with the ``whitespace`` analyser. This keeps BM25 term statistics identical across
+backends and works on every distribution — the integration-test one has no ``analysis-common``
+module (no ``english`` analyser, no stemmer filters).
+
+Vectors go into a ``dense_vector`` (cosine, ``int8_hnsw``) and are kept in ``_source`` as well:
+the kNN leg over-fetches candidates and re-ranks them with the exact cosine, and every hit's
+``vector_score`` is that exact cosine (also for hits only the keyword leg found). The two legs
+run in one ``_msearch``; fusion is the caller's (this distribution has no RRF retriever).
+
+The client is created on first use (construction does no I/O). Connection errors, timeouts and
+5xx/429 answers become :class:`SearchUnavailableError`; every request is bounded by
+``timeout_s`` and at most ``max_retries`` retries on connection errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import helpers as es_helpers
+
+from indexer.filters import coerce, validate
+from indexer.protocol import Document, Filter, Hit, IndexSchema, SearchUnavailableError
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_TERMS = 64
+_EPOCH = dt.date(1970, 1, 1)
+_UNAVAILABLE_STATUS = {429, 502, 503, 504}
+_ES_TYPES = {"keyword": {"type": "keyword"}, "keywords": {"type": "keyword"},
+             "int": {"type": "long"}, "float": {"type": "double"}, "bool": {"type": "boolean"},
+             "date": {"type": "date", "format": "strict_date"}}
+_SOURCE = ["fields", "payload", "vec"]
+_LIVE = {"term": {"deleted": False}}
+
+_analyzer_lock = threading.Lock()
+_analyzer: Any = None
+
+
+def analyse(text: str) -> list[str]:
+    """Return the index tokens of ``text``, exactly as the embedded backend's ``en_stem``."""
+    global _analyzer
+    if _analyzer is None:
+        with _analyzer_lock:
+            if _analyzer is None:
+                import tantivy
+
+                _analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                             .filter(tantivy.Filter.remove_long(40))
+                             .filter(tantivy.Filter.lowercase())
+                             .filter(tantivy.Filter.stemmer("english")).build())
+    return _analyzer.analyze(text or "")
+
+
+def query_tokens(text: str) -> list[str]:
+    """Return the analysed tokens of a keyword query (first 64 distinct words, as embedded)."""
+    words = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(text or "")))[:MAX_QUERY_TERMS]
+    return analyse(" ".join(words))
+
+
+def _iso(days: int) -> str:
+    return (_EPOCH + dt.timedelta(days=days)).isoformat()
+
+
+def _mapping(schema: IndexSchema) -> dict[str, Any]:
+    return {
+        "dynamic": False,
+        "_meta": {"shetu_schema": {"name": schema.name, "fields": dict(schema.fields),
+                                   "dim": schema.dim}},
+        "properties": {
+            "text": {"type": "text", "analyzer": "whitespace"},  # pre-analysed tokens
+            "deleted": {"type": "boolean"},
+            "vec": {"type": "dense_vector", "dims": schema.dim, "similarity": "cosine",
+                    "index_options": {"type": "int8_hnsw"}},
+            "f": {"type": "object", "dynamic": False,
+                  "properties": {k: _ES_TYPES[t] for k, t in schema.fields.items()}},
+            "fields": {"type": "object", "enabled": False},
+            "payload": {"type": "object", "enabled": False},
+        },
+    }
+
+
+def _filter_value(ftype: str, value: Any) -> Any:
+    if ftype == "date":
+        return _iso(value)
+    if ftype == "bool":
+        return bool(value)
+    return value
+
+
+def _typed_fields(schema: IndexSchema, fields: dict[str, Any]) -> dict[str, Any]:
+    """Return the filterable copy of a document's fields, normalised like the filter values."""
+    out: dict[str, Any] = {}
+    for name, ftype in schema.fields.items():
+        value = fields.get(name)
+        if value is None:
+            continue
+        if ftype == "keywords":
+            if isinstance(value, list | tuple):
+                out[name] = [str(v) for v in value]
+        elif ftype == "keyword":
+            out[name] = str(value)
+        else:
+            out[name] = _filter_value(ftype, coerce(ftype, value))
+    return out
+
+
+def _unit(vector: Any) -> list[float] | None:
+    if vector is None:
+        return None
+    v = np.asarray(vector, dtype=np.float32)
+    return v.tolist() if float(np.linalg.norm(v)) > 0 else None  # cosine refuses zero vectors
+
+
+class ElasticsearchBackend:
+    """SearchBackend on Elasticsearch 9 (official client), one alias per logical index."""
+
+    name = "elasticsearch"
+
+    def __init__(self, url: str, *, prefix: str = "shetu", timeout_s: float = 5.0,
+                 max_retries: int = 1, replicas: int = 0) -> None:
+        self.url = url
+        self.prefix = prefix.lower()
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.replicas = replicas
+        self._client: Elasticsearch | None = None
+        self._lock = threading.Lock()
+        self._schemas: dict[str, IndexSchema] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------
+    @property
+    def client(self) -> Elasticsearch:
+        """The official client, created on first use."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = Elasticsearch(self.url, request_timeout=self.timeout_s,
+                                                 max_retries=self.max_retries,
+                                                 retry_on_timeout=False)
+        return self._client
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except TransportError as exc:  # connection refused/reset, timeout
+            raise SearchUnavailableError(
+                f"Elasticsearch at {self.url} is unreachable or did not answer within "
+                f"{self.timeout_s:g}s ({type(exc).__name__})") from exc
+        except ApiError as exc:
+            if exc.status_code in _UNAVAILABLE_STATUS:
+                raise SearchUnavailableError(
+                    f"Elasticsearch at {self.url} answered {exc.status_code}: {exc.message}"
+                ) from exc
+            raise
+
+    def alias(self, index: str) -> str:
+        """Return the alias that names the live version of a logical index."""
+        return f"{self.prefix}-{index}".lower()
+
+    def _physical_names(self, index: str) -> list[str]:
+        base = self.alias(index)
+        pattern = re.compile(rf"^{re.escape(base)}-v(\d+)$")
+        found = self.client.indices.get(index=f"{base}-v*", expand_wildcards="open,closed")
+        return sorted((n for n in found if pattern.match(n)),
+                      key=lambda n: int(pattern.match(n).group(1)))  # type: ignore[union-attr]
+
+    def _schema(self, index: str) -> IndexSchema:
+        schema = self._schemas.get(index)
+        if schema is None:  # another process created it: read the schema kept in _meta
+            with self._guard():
+                resp = self.client.indices.get_mapping(index=self.alias(index))
+            meta = next(iter(resp.values()))["mappings"]["_meta"]["shetu_schema"]
+            schema = IndexSchema(meta["name"], meta["fields"], int(meta["dim"]))
+            self._schemas[index] = schema
+        return schema
+
+    def _create_physical(self, schema: IndexSchema, name: str, alias: str | None,
+                         refresh_interval: str = "1s") -> None:
+        body: dict[str, Any] = {
+            "settings": {"number_of_shards": 1, "number_of_replicas": self.replicas,
+                         "refresh_interval": refresh_interval,
+                         # keep vectors in _source: exact cosine for every hit, client-side
+                         "index.mapping.exclude_source_vectors": False},
+            "mappings": _mapping(schema)}
+        if alias:
+            body["aliases"] = {alias: {"is_write_index": True}}
+        self.client.indices.create(index=name, **body)
+
+    # -- SearchBackend ------------------------------------------------------------------------
+    def ensure_index(self, schema: IndexSchema) -> None:
+        """Create the logical index with a first physical version if the alias is missing."""
+        self._schemas[schema.name] = schema
+        alias = self.alias(schema.name)
+        with self._guard():
+            if self.client.indices.exists_alias(name=alias):
+                return
+            existing = self._physical_names(schema.name)
+            n = int(existing[-1].rsplit("-v", 1)[1]) + 1 if existing else 1
+            try:
+                self._create_physical(schema, f"{alias}-v{n}", alias)
+            except ApiError as exc:  # another process won the race
+                if "resource_already_exists" not in str(exc):
+                    raise
+                if not self.client.indices.exists_alias(name=alias):
+                    raise
+
+    def _source(self, schema: IndexSchema, d: Document) -> dict[str, Any]:
+        src: dict[str, Any] = {"deleted": False, "text": " ".join(analyse(d.text)),
+                               "f": _typed_fields(schema, d.fields), "fields": dict(d.fields),
+                               "payload": dict(d.payload)}
+        vec = _unit(d.vector)
+        if vec is not None:
+            src["vec"] = vec
+        return src
+
+    def _bulk(self, target: str, schema: IndexSchema, docs: Sequence[Document],
+              refresh: bool) -> int:
+        newest: dict[int, Document] = {}
+        for d in docs:
+            if d.id not in newest or d.version > newest[d.id].version:
+                newest[d.id] = d
+        if not newest:
+            return 0
+        actions = ({"_op_type": "index", "_index": target, "_id": str(d.id),
+                    "version": d.version, "version_type": "external",
+                    "_source": self._source(schema, d)} for d in newest.values())
+        written, failed = 0, []
+        with self._guard():
+            for ok, item in es_helpers.streaming_bulk(self.client, actions, chunk_size=500,
+                                                       raise_on_error=False, refresh=refresh):
+                if ok:
+                    written += 1
+                elif item["index"].get("status") != 409:  # 409: a newer version is stored
+                    failed.append(item["index"])
+        if failed:
+            if any(f.get("status") in _UNAVAILABLE_STATUS for f in failed):
+                raise SearchUnavailableError(f"Elasticsearch refused {len(failed)} writes: "
+                                             f"{failed[0].get('error')}")
+            raise ValueError(f"Elasticsearch refused {len(failed)} documents: "
+                             f"{failed[0].get('error')}")
+        return written
+
+    def upsert(self, index: str, docs: Sequence[Document]) -> int:
+        """Insert or replace documents unless a newer version or tombstone is stored."""
+        # refresh=True: a write is searchable when the call returns (freshness guarantee).
+        return self._bulk(self.alias(index), self._schema(index), docs, refresh=True)
+
+    def delete(self, index: str, doc_id: int, version: int) -> bool:
+        """Replace the document with a tombstone at ``version`` (older deletes are ignored)."""
+        with self._guard():
+            try:
+                # external_gte: a delete at the stored version wins, as in the embedded backend.
+                self.client.index(index=self.alias(index), id=str(doc_id),
+                                  document={"deleted": True}, version=version,
+                                  version_type="external_gte", refresh=True)
+            except ConflictError:
+                return False
+        return True
+
+    def get(self, index: str, doc_id: int) -> Document | None:
+        """Return a live document by id, or None if absent or a tombstone."""
+        with self._guard():
+            try:
+                r = self.client.get(index=self.alias(index), id=str(doc_id))
+            except NotFoundError:
+                return None
+        src = r["_source"]
+        if src.get("deleted"):
+            return None
+        vec = src.get("vec")
+        return Document(id=doc_id, version=int(r["_version"]), text="",
+                        vector=np.asarray(vec, dtype=np.float32) if vec is not None else None,
+                        fields=dict(src.get("fields") or {}),
+                        payload=dict(src.get("payload") or {}))
+
+    def _filter(self, index: str, filters: Filter) -> list[dict[str, Any]]:
+        schema = self._schema(index)
+        out: list[dict[str, Any]] = [_LIVE]
+        for name, op, value in validate(filters, schema.fields):
+            ftype = schema.fields[name]
+            field = f"f.{name}"
+            if op == "eq":
+                out.append({"term": {field: _filter_value(ftype, value)}})
+            elif op == "in":
+                vals = [_filter_value(ftype, v) for v in value]
+                out.append({"terms": {field: vals}} if vals else {"match_none": {}})
+            elif op == "all":
+                out.extend({"term": {field: v}} for v in value)
+            else:
+                out.append({"range": {field: {op: _filter_value(ftype, value)}}})
+        return out
+
+    def search(self, index: str, *, text: str | None, vector: np.ndarray | None,
+               filters: Filter = (), k: int = 10) -> list[Hit]:
+        """Hybrid retrieval under a filter: BM25 top-k ∪ exact-cosine top-k of kNN candidates."""
+        fq = self._filter(index, filters)
+        alias = self.alias(index)
+        tokens = query_tokens(text) if text else []
+        body: list[dict[str, Any]] = []
+        if tokens:
+            body += [{"index": alias},
+                     {"size": k, "track_total_hits": False, "_source": _SOURCE,
+                      "query": {"bool": {"must": [{"match": {"text": " ".join(tokens)}}],
+                                         "filter": fq}}}]
+        q = None
+        if vector is not None:
+            q = np.asarray(vector, dtype=np.float32)
+            # Over-fetch, then re-rank with the exact cosine: int8 HNSW is approximate.
+            fetch = min(max(2 * k, k + 20), 10_000)
+            body += [{"index": alias},
+                     {"size": fetch, "_source": _SOURCE,
+                      "knn": {"field": "vec", "query_vector": q.tolist(), "k": fetch,
+                              "num_candidates": min(max(2 * fetch, 100), 10_000),
+                              "filter": fq}}]
+        if not body:
+            return []
+        with self._guard():
+            responses = self.client.msearch(searches=body)["responses"]
+        for r in responses:
+            if "error" in r:
+                status = int(r.get("status", 500))
+                if status in _UNAVAILABLE_STATUS or status >= 500:
+                    raise SearchUnavailableError(f"Elasticsearch search failed: {r['error']}")
+                raise ValueError(f"Elasticsearch refused the search: {r['error']}")
+        kw_hits = responses[0]["hits"]["hits"] if tokens else []
+        vec_hits = responses[-1]["hits"]["hits"] if q is not None else []
+        sources: dict[int, dict[str, Any]] = {}
+        kw = {}
+        for h in kw_hits:
+            sources[int(h["_id"])] = h["_source"]
+            kw[int(h["_id"])] = float(h["_score"])
+        sims: dict[int, float] = {}
+        if q is not None:
+            for h in vec_hits:
+                sources.setdefault(int(h["_id"]), h["_source"])
+            ids = list(sources)
+            mat = np.array([sources[i].get("vec") or np.zeros(len(q)) for i in ids],
+                           dtype=np.float32).reshape(len(ids), len(q))
+            sims = dict(zip(ids, (mat @ q).tolist(), strict=True))
+            vec_ids = [int(h["_id"]) for h in vec_hits]
+            keep = set(sorted(vec_ids, key=lambda i: -sims[i])[:k]) | set(kw)
+            sources = {i: s for i, s in sources.items() if i in keep}
+        return [Hit(id=i, keyword_score=kw.get(i, 0.0), vector_score=sims.get(i, 0.0),
+                    fields=dict(s.get("fields") or {}), payload=dict(s.get("payload") or {}))
+                for i, s in sources.items()]
+
+    def count(self, index: str, filters: Filter = ()) -> int:
+        """Return how many live documents match the filter."""
+        fq = self._filter(index, filters)
+        with self._guard():
+            return int(self.client.count(index=self.alias(index),
+                                         query={"bool": {"filter": fq}})["count"])
+
+    def versions(self, index: str) -> dict[int, int]:
+        """Return ``{id: version}`` of every live document (scroll over the alias)."""
+        with self._guard():
+            return {int(h["_id"]): int(h["_version"]) for h in es_helpers.scan(
+                self.client, index=self.alias(index), size=5000, scroll="2m",
+                query={"query": {"bool": {"filter": [_LIVE]}}, "_source": False,
+                       "version": True})}
+
+    def begin_rebuild(self, index: str) -> str:
+        """Create the next physical version beside the live one (not yet behind the alias)."""
+        schema = self._schema(index)
+        with self._guard():
+            existing = self._physical_names(index)
+            n = int(existing[-1].rsplit("-v", 1)[1]) + 1 if existing else 1
+            name = f"{self.alias(index)}-v{n}"
+            # No refreshes while bulk-loading; commit_rebuild restores them.
+            self._create_physical(schema, name, None, refresh_interval="-1")
+        return name
+
+    def upsert_into(self, physical: str, docs: Sequence[Document]) -> int:
+        """Write documents into a physical version being rebuilt."""
+        index = next((i for i in self._schemas if physical.startswith(self.alias(i) + "-v")),
+                     None)
+        if index is None:
+            raise KeyError(f"no rebuild in progress for {physical!r}")
+        return self._bulk(physical, self._schemas[index], docs, refresh=False)
+
+    def commit_rebuild(self, index: str, physical: str) -> None:
+        """Swap the alias to ``physical`` in one atomic action, then drop older versions."""
+        alias = self.alias(index)
+        with self._guard():
+            self.client.indices.put_settings(index=physical,
+                                             settings={"index": {"refresh_interval": "1s"}})
+            self.client.indices.refresh(index=physical)
+            live = list(self.client.indices.get_alias(name=alias)) \
+                if self.client.indices.exists_alias(name=alias) else []
+            actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}}
+                                             for old in live if old != physical]
+            actions.append({"add": {"index": physical, "alias": alias, "is_write_index": True}})
+            self.client.indices.update_aliases(actions=actions)
+            new_n = int(physical.rsplit("-v", 1)[1])
+            stale = [n for n in self._physical_names(index)
+                     if n != physical and int(n.rsplit("-v", 1)[1]) < new_n]
+            if stale:
+                self.client.indices.delete(index=",".join(stale))
+
+    def drop_index(self, index: str) -> None:
+        """Delete every physical version of the logical index (and so its alias)."""
+        with self._guard():
+            names = self._physical_names(index)
+            if names:
+                self.client.indices.delete(index=",".join(names))
+        self._schemas.pop(index, None)
+
+    def close(self) -> None:
+        """Close the HTTP connections (a later call opens new ones)."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None

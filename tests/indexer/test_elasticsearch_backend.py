@@ -1,0 +1,203 @@
+"""The Elasticsearch backend passes the shared contract, agrees with the embedded backend,
+connects lazily, fails fast with a clear error, and keeps answering during a rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+import uuid
+
+import numpy as np
+import pytest
+from live_services import ES_URL, needs_es
+
+from indexer.documents import WORKERS, worker_schema
+from indexer.elasticsearch import ElasticsearchBackend
+from indexer.embedded import EmbeddedBackend
+from indexer.protocol import IndexSchema, SearchUnavailableError
+from indexer.service import Indexer
+from indexer.testing import DIM, FIELDS, SearchBackendContract, doc
+from matcher.encoder import HashingEncoder
+from registry.models import Worker
+from training.synthetic import generate
+
+pytestmark = pytest.mark.integration
+
+
+def es_backend(**kw) -> ElasticsearchBackend:
+    """A backend on the test cluster with a prefix no other test uses."""
+    return ElasticsearchBackend(ES_URL, prefix=f"shetu-test-{uuid.uuid4().hex[:8]}", **kw)
+
+
+@needs_es
+class TestElasticsearchBackend(SearchBackendContract):
+    @pytest.fixture
+    def backend(self):
+        b = es_backend(timeout_s=10)
+        yield b
+        b.close()
+
+
+# -- construction, failures -------------------------------------------------------------------
+@pytest.fixture
+def silent_server():
+    """A TCP server that accepts connections and never answers (a hung Elasticsearch)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.setblocking(False)
+    yield srv
+    srv.close()
+
+
+def _accepted(srv: socket.socket) -> int:
+    n = 0
+    while True:
+        try:
+            conn, _ = srv.accept()
+        except BlockingIOError:
+            return n
+        conn.close()
+        n += 1
+
+
+def test_construction_does_no_io_and_a_hung_server_times_out(silent_server):
+    port = silent_server.getsockname()[1]
+    b = ElasticsearchBackend(f"http://127.0.0.1:{port}", prefix="t", timeout_s=0.5,
+                             max_retries=1)
+    time.sleep(0.1)
+    assert _accepted(silent_server) == 0  # nothing connected yet
+    t0 = time.monotonic()
+    with pytest.raises(SearchUnavailableError, match="did not answer within 0.5s"):
+        b.count("workers")
+    # One try plus one retry, each bounded by the timeout: never a hang.
+    assert time.monotonic() - t0 < 0.5 * 2 + 1.0
+    assert _accepted(silent_server) >= 1
+    b.close()
+
+
+def test_a_down_server_is_unavailable_at_once():
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    b = ElasticsearchBackend(f"http://127.0.0.1:{port}", prefix="t", timeout_s=2)
+    t0 = time.monotonic()
+    with pytest.raises(SearchUnavailableError, match="unreachable"):
+        b.search("workers", text="mason", vector=None)
+    with pytest.raises(SearchUnavailableError):
+        b.ensure_index(IndexSchema("workers", FIELDS, DIM))
+    assert time.monotonic() - t0 < 3.0
+
+
+# -- versions, tombstones, aliases --------------------------------------------------------------
+@needs_es
+def test_a_tombstone_outlives_gc_deletes_and_versions_are_external():
+    b = es_backend()
+    schema = IndexSchema("w", FIELDS, DIM)
+    b.ensure_index(schema)
+    try:
+        b.delete("w", 9, version=4)
+        assert b.upsert("w", [doc(9, version=3), doc(10, version=1)]) == 1
+        assert b.get("w", 9) is None and b.versions("w") == {10: 1}
+        # An equal-version delete wins (as in the embedded backend); an older one does not.
+        assert b.delete("w", 10, version=1) and not b.delete("w", 9, version=2)
+        assert b.count("w") == 0
+        # The alias names the live physical version.
+        assert b.client.indices.get_alias(name=b.alias("w"))
+    finally:
+        b.drop_index("w")
+        b.close()
+
+
+@needs_es
+def test_searches_keep_answering_while_a_rebuild_runs_and_swaps():
+    b = es_backend(timeout_s=10)
+    schema = IndexSchema("w", FIELDS, DIM)
+    b.ensure_index(schema)
+    b.upsert("w", [doc(i, text=f"steel fixer rebar {i}") for i in range(1, 301)])
+    results: list[int] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                results.append(len(b.search("w", text="rebar", vector=doc(5).vector, k=20)))
+            except BaseException as exc:  # noqa: BLE001 — collected and asserted below
+                errors.append(exc)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        physical = b.begin_rebuild("w")
+        for start in range(1, 301, 50):
+            b.upsert_into(physical, [doc(i, version=2, text=f"steel fixer rebar {i}")
+                                     for i in range(start, start + 50)])
+        b.commit_rebuild("w", physical)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        t.join()
+    assert not errors, errors[:3]
+    assert len(results) > 5 and min(results) >= 20
+    assert b.get("w", 1).version == 2 and b.count("w") == 300
+    assert list(b.client.indices.get_alias(name=b.alias("w"))) == [physical]
+    b.drop_index("w")
+    b.close()
+
+
+# -- agreement with the embedded backend on real-ish data ---------------------------------------
+@needs_es
+def test_hybrid_results_agree_with_the_embedded_backend(tmp_path, taxonomy, settings):
+    data = generate(taxonomy, settings.data_dir, seed=11, workers=300, job_orders=12,
+                    agencies=4, employers=8, today=dt.date.today())
+    workers = []
+    for i, w in enumerate(data.workers, 1):
+        row = Worker(**w)
+        row.id, row.version = i, 1
+        workers.append(row)
+    ix = Indexer(settings, backend=EmbeddedBackend(tmp_path / "idx"), encoder=HashingEncoder(),
+                 taxonomy=taxonomy)
+    docs = ix.worker_docs(workers)
+    schema = worker_schema(ix.encoder.dim)
+    emb, es = ix.backend, es_backend(timeout_s=10)
+    for b in (emb, es):
+        b.ensure_index(schema)
+        assert b.upsert(WORKERS, docs) == len(docs)
+    queries = [
+        ("welder steel fabrication", []),
+        ("cook kitchen food preparation", [{"field": "medical_fit", "op": "eq", "value": True}]),
+        ("construction labourer building", [{"field": "ntvqf_level", "op": "gte", "value": 1}]),
+        ("driver vehicle", [{"field": "gender", "op": "eq", "value": "male"}]),
+        ("electrician wiring installation", [{"field": "consent", "op": "eq", "value": True}]),
+        ("domestic housekeeping cleaning", [{"field": "date_of_birth", "op": "gte",
+                                             "value": "1985-01-01"}]),
+    ]
+    overlaps, kw_overlaps = [], []
+    try:
+        for text, filters in queries:
+            vec = ix.encoder.encode([text])[0]
+            a = emb.search(WORKERS, text=text, vector=vec, filters=filters, k=10)
+            b = es.search(WORKERS, text=text, vector=vec, filters=filters, k=10)
+            ids_a, ids_b = {h.id for h in a}, {h.id for h in b}
+            overlaps.append(len(ids_a & ids_b) / max(len(ids_a | ids_b), 1))
+            kw_a = {h.id for h in a if h.keyword_score > 0}
+            kw_b = {h.id for h in b if h.keyword_score > 0}
+            kw_overlaps.append(len(kw_a & kw_b) / max(len(kw_a), len(kw_b), 1))
+            # Exact cosine on both sides: the same documents get the same vector score.
+            va = {h.id: h.vector_score for h in a}
+            for h in b:
+                if h.id in va:
+                    assert h.vector_score == pytest.approx(va[h.id], abs=1e-4)
+            assert emb.count(WORKERS, filters) == es.count(WORKERS, filters)
+        print(f"\ntop-10 overlap (Jaccard of the hybrid union) per query: "
+              f"{[round(o, 2) for o in overlaps]}, mean {np.mean(overlaps):.2f}; "
+              f"keyword leg: mean {np.mean(kw_overlaps):.2f}")
+        assert np.mean(overlaps) >= 0.7
+        assert np.mean(kw_overlaps) >= 0.7
+    finally:
+        es.drop_index(WORKERS)
+        es.close()
+        emb.close()

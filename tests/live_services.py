@@ -1,0 +1,91 @@
+"""Helpers for integration tests on the real services started by ``scripts/services.sh``.
+
+A test that needs a service skips, naming the variable, only when that variable is unset;
+``scripts/test.sh`` (``make test``, CI) starts the services and sets all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import POSTGRES_URL
+
+from registry.config import REPO_ROOT
+
+ES_URL = os.environ.get("SHETU_ELASTICSEARCH_URL", "")
+BROKER_URL = os.environ.get("SHETU_BROKER_URL", "")
+SERVICES_SH = REPO_ROOT / "scripts" / "services.sh"
+_HOW = ("start them with `bash scripts/services.sh up` and "
+        "`eval \"$(bash scripts/services.sh env)\"`")
+
+needs_es = pytest.mark.skipif(not ES_URL, reason=f"SHETU_ELASTICSEARCH_URL is not set; {_HOW}")
+needs_postgres = pytest.mark.skipif(not POSTGRES_URL,
+                                    reason=f"SHETU_DATABASE_URL is not set; {_HOW}")
+needs_redis = pytest.mark.skipif(not BROKER_URL, reason=f"SHETU_BROKER_URL is not set; {_HOW}")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return a PostgreSQL URL that names the psycopg 3 driver."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """Create ``shetu_test_<uuid>`` on the test PostgreSQL, yield its URL, drop it afterwards."""
+    from sqlalchemy import create_engine, text
+
+    base = sqlalchemy_url(POSTGRES_URL)
+    name = f"shetu_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        from registry.db import get_engine
+
+        get_engine(url).dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def port_open(url: str) -> bool:
+    """Return whether something accepts TCP connections at the URL's host and port."""
+    u = urlsplit(url)
+    try:
+        with socket.create_connection((u.hostname or "127.0.0.1", u.port or 80), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def services(*args: str, timeout: float = 300) -> None:
+    """Run ``scripts/services.sh ARGS`` (e.g. ``down es``, ``up es``) and fail on error."""
+    r = subprocess.run(["bash", str(SERVICES_SH), *args], capture_output=True, text=True,
+                       timeout=timeout)
+    assert r.returncode == 0, f"services.sh {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
+
+
+def wait_until(check, timeout: float, what: str, interval: float = 0.2):  # type: ignore[no-untyped-def]
+    """Poll ``check()`` until it returns a truthy value; fail naming ``what`` after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
