@@ -158,7 +158,7 @@ class Complaint(Versioned, Base):
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     category: Mapped[str] = mapped_column(String(40), nullable=False)
     text: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    status: Mapped[str] = mapped_column(String(12), default="open", nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default="open", nullable=False)
 
 
 class User(Base):
