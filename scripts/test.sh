@@ -8,4 +8,10 @@ if [ "${SHETU_SKIP_SERVICES:-0}" != "1" ] && [ -f scripts/services.sh ]; then
   bash scripts/services.sh up
   eval "$(bash scripts/services.sh env)"
 fi
+# The browser tests drive Debian's chromium (Playwright downloads no browser here).
+if [ "${SHETU_SKIP_SERVICES:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1 \
+    && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "installing Debian chromium for the browser tests..."
+  (apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; })
+fi
 exec .venv/bin/python -m pytest "$@"

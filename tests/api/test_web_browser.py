@@ -1,0 +1,116 @@
+"""The web pages in a real browser (Debian chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from conftest import DATA_DIR
+from registry.config import REPO_ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(seeded):
+    port = _free_port()
+    env = {**os.environ, "SHETU_VAR_DIR": str(seeded["settings"].var_dir), "SHETU_ENV": "test",
+           "SHETU_MODEL": "hashing", "SHETU_DATA_DIR": str(DATA_DIR)}
+    seeded["indexer"].backend.close()  # flush the index for the server process
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        yield b
+        b.close()
+
+
+def login(browser, base, user):
+    page = browser.new_page()
+    page.goto(base + "/")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", "shetu-demo")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def test_wrong_password_shows_an_error(browser, server):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.fill("input[name=username]", "officer")
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    assert "Wrong username or password" in page.content()
+
+
+def test_worker_sees_jobs_with_cost_ceiling_and_licence_in_two_languages(browser, server):
+    page = login(browser, server, "worker")
+    assert page.url.endswith("/worker")
+    text = page.inner_text("main")
+    assert "Jobs you are eligible for" in text and "আপনি যেসব চাকরির যোগ্য" in text
+    if page.locator(".job").count():
+        first = page.inner_text(".job >> nth=0")
+        assert "Legal cost ceiling" in first and "Employer pays" in first
+        assert "৳" in first or "no government ceiling" in first
+        assert "licensed" in first
+
+
+def test_officer_opens_ranked_candidates(browser, server):
+    page = login(browser, server, "officer")
+    assert page.url.endswith("/officer")
+    page.click("table a >> nth=0")
+    page.wait_for_load_state()
+    rows = page.locator("#candidates tr")
+    assert rows.count() > 1
+    scores = [float(rows.nth(i).locator("td >> nth=2").inner_text())
+              for i in range(1, rows.count())]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_auditor_sees_the_risk_chart_and_table(browser, server):
+    page = login(browser, server, "auditor")
+    assert page.url.endswith("/auditor")
+    bars = page.locator("#risk-chart rect")
+    assert bars.count() >= 5
+    widths = [float(bars.nth(i).get_attribute("width")) for i in range(bars.count())]
+    assert widths == sorted(widths, reverse=True) and widths[0] > 0
+    assert page.locator("a[href*='format=csv']").count() == 1
