@@ -213,6 +213,9 @@ def _register_optional() -> None:
 
 
 _register_optional()
+from api.cli_ops import register as _register_ops  # noqa: E402 — worker, beat (Celery)
+
+_register_ops(app)
 
 
 def main() -> None:

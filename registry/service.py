@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel
@@ -87,3 +88,19 @@ def delete(session: Session, model: type, obj_id: int) -> None:
     session.delete(obj)
     session.flush()
     session.add(ev)
+
+
+def expire_job_orders(session: Session, today: dt.date) -> list[int]:
+    """Close verified job orders whose deadline is before ``today``; return their ids.
+
+    Each closed order gets a version bump and an outbox row, so the index drops it from search.
+    """
+    jobs = list(session.scalars(select(JobOrder).where(JobOrder.status == "verified",
+                                                       JobOrder.deadline < today)
+                                .order_by(JobOrder.id)))
+    for job in jobs:
+        job.status = "closed"
+        job.version += 1
+        session.flush()
+        _outbox(session, job, "upsert")
+    return [j.id for j in jobs]

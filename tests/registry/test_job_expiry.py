@@ -1,0 +1,38 @@
+"""Beat's expiry: verified job orders past their deadline are closed, versioned and re-indexed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import seed_registry
+from sqlalchemy import select
+
+from registry.db import session_scope
+from registry.models import JobOrder, OutboxEvent
+from registry.service import expire_job_orders
+
+
+def test_expiry_closes_only_verified_orders_past_their_deadline(settings, taxonomy):
+    seeded = seed_registry(settings, taxonomy, workers=20, job_orders=30, agencies=4)
+    today = dt.date.today() + dt.timedelta(days=120)  # some deadlines have passed by then
+    with session_scope(settings.database_url) as s:
+        before = {j.id: (j.status, j.deadline, j.version) for j in s.scalars(select(JobOrder))}
+        closed = expire_job_orders(s, today)
+    due = {i for i, (st, dl, _) in before.items() if st == "verified" and dl < today}
+    assert set(closed) == due and due
+    with session_scope(settings.database_url) as s:
+        for j in s.scalars(select(JobOrder)):
+            if j.id in due:
+                assert j.status == "closed" and j.version == before[j.id][2] + 1
+            else:
+                assert (j.status, j.version) == (before[j.id][0], before[j.id][2])
+        events = s.scalars(select(OutboxEvent).where(OutboxEvent.processed_at.is_(None))).all()
+        assert {(e.entity_id, e.version) for e in events} == \
+            {(i, before[i][2] + 1) for i in due}
+        assert expire_job_orders(s, today) == []  # idempotent
+    ix = seeded["indexer"]
+    ix.drain_outbox()
+    assert ix.verify()["jobs"].clean
+    for i in due:
+        assert ix.backend.get("jobs", i).fields["status"] == "closed"
+    ix.backend.close()
