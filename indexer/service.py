@@ -109,7 +109,8 @@ class Indexer:
         while max_batches is None or batches < max_batches:
             batches += 1
             with self.sessions() as s:
-                events = list(s.scalars(select(OutboxEvent).where(OutboxEvent.processed_at.is_(None))
+                events = list(s.scalars(select(OutboxEvent)
+                                        .where(OutboxEvent.processed_at.is_(None))
                                         .order_by(OutboxEvent.id).limit(limit)))
                 if not events:
                     return total
@@ -190,7 +191,8 @@ class Indexer:
                 d = drift[index]
                 todo = d.missing + d.stale
                 for start in range(0, len(todo), 256):
-                    rows = list(s.scalars(select(model).where(model.id.in_(todo[start:start + 256]))))
+                    chunk = todo[start:start + 256]
+                    rows = list(s.scalars(select(model).where(model.id.in_(chunk))))
                     build = self.worker_docs if model is Worker else self.job_docs
                     self.backend.upsert(index, build(rows))
                 for doc_id in d.orphans:

@@ -86,8 +86,8 @@ class SearchBackendContract:
         ({"field": "born", "op": "lte", "value": "1970-06-15"}, lambda i: 60 + i % 40 <= 70),
         ({"field": "ok", "op": "eq", "value": True}, lambda i: i % 4 != 0),
         ({"field": "tags", "op": "all", "value": ["x", "y"]}, lambda i: i % 3 == 0),
-        ({"field": "tags", "op": "all", "value": []}, lambda i: True),
-        ({"field": "tags", "op": "all", "value": ["nope"]}, lambda i: False),
+        ({"field": "tags", "op": "all", "value": []}, lambda _i: True),
+        ({"field": "tags", "op": "all", "value": ["nope"]}, lambda _i: False),
         ({"field": "tags", "op": "in", "value": ["y", "nope"]}, lambda i: i % 3 == 0),
         ({"field": "price", "op": "gte", "value": 10.5}, lambda i: i >= 11),
     ])

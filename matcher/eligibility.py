@@ -115,7 +115,8 @@ def _check_age(w: WorkerFacts, j: JobFacts) -> Failure | None:
     age = age_on(w.date_of_birth, j.deadline)
     if lo <= age <= hi:
         return None
-    extra = " (25–45 for women in domestic work)" if j.domestic_work and w.gender == "female" else ""
+    women_domestic = j.domestic_work and w.gender == "female"
+    extra = " (25–45 for women in domestic work)" if women_domestic else ""
     return Failure("age", f"age {age} is outside {lo}–{hi}{extra}",
                    f"বয়স {age}, প্রয়োজন {lo}–{hi}", "no fix: the age band is set by law")
 

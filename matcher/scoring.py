@@ -79,7 +79,8 @@ def skill_coverage(required: Sequence[str], optional: Sequence[str],
     denom = len(required) + 0.5 * len(optional)
     if denom == 0:
         return 0.0, matched, missing
-    got = sum(1 for s in required if s in have_set) + 0.5 * sum(1 for s in optional if s in have_set)
+    got = (sum(1 for s in required if s in have_set)
+           + 0.5 * sum(1 for s in optional if s in have_set))
     return got / denom, matched, missing
 
 

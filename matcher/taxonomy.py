@@ -78,7 +78,8 @@ class Taxonomy:
         if o.description:
             parts.append(o.description)
         if with_skills:
-            parts.append(", ".join(self.skill_label(s) for s in self.essential.get(uri, ())[:with_skills]))
+            top = self.essential.get(uri, ())[:with_skills]
+            parts.append(", ".join(self.skill_label(s) for s in top))
         return ". ".join(parts)
 
 

@@ -14,8 +14,8 @@ def hash_password(password: str, *, iterations: int = ITERATIONS) -> str:
     """Return a salted PBKDF2 hash in ``pbkdf2_sha256$iter$salt$hash`` form."""
     salt = os.urandom(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    return "pbkdf2_sha256${}${}${}".format(
-        iterations, base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
+    b64 = base64.b64encode
+    return f"pbkdf2_sha256${iterations}${b64(salt).decode()}${b64(digest).decode()}"
 
 
 def verify_password(password: str, stored: str) -> bool:

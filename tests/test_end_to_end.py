@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import make_settings, seed_registry
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from conftest import make_settings, seed_registry
 
 pytestmark = pytest.mark.slow
 

@@ -78,7 +78,8 @@ class SyntheticData:
 def destination_weights(data_dir: Path) -> dict[str, float]:
     """Return destination weights from the UN DESA 2019 stock of Bangladesh-born migrants."""
     stock: dict[str, int] = {}
-    path = Path(data_dir) / "bangladesh" / "bangladesh_origin_migrant_stock_by_destination_UNDESA2019.csv"
+    name = "bangladesh_origin_migrant_stock_by_destination_UNDESA2019.csv"
+    path = Path(data_dir) / "bangladesh" / name
     with open(path, encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
             if r["year"] == "2019":
@@ -114,7 +115,8 @@ def occupation_pool(tax: Taxonomy, data_dir: Path) -> tuple[list[Occupation], li
 
 def _related_occupation(rng: random.Random, tax: Taxonomy, occ: Occupation) -> Occupation:
     same_group = [o for o in tax.occupations.values()
-                  if o.isco_group == occ.isco_group and o.uri != occ.uri and tax.essential.get(o.uri)]
+                  if o.isco_group == occ.isco_group and o.uri != occ.uri
+                  and tax.essential.get(o.uri)]
     return rng.choice(same_group) if same_group else occ
 
 
@@ -167,7 +169,8 @@ def make_worker(rng: random.Random, tax: Taxonomy, occ: Occupation, today: dt.da
         "experience": [] if free_text_only else experience,
         "skills": [] if free_text_only else skills,
         "self_description": desc,
-        "bmet_registration": f"BMET-{rng.randint(10**8, 10**9 - 1)}" if rng.random() < 0.85 else None,
+        "bmet_registration": (f"BMET-{rng.randint(10**8, 10**9 - 1)}"
+                              if rng.random() < 0.85 else None),
         "consent": rng.random() < 0.96,
     }
 
@@ -210,7 +213,7 @@ def generate(tax: Taxonomy, data_dir: Path, *, seed: int = 7, workers: int = 200
                                                     "agriculture", "households", "hospitality"])})
 
     job_rows = []
-    for i in range(job_orders):
+    for _ in range(job_orders):
         emp_idx = rng.randrange(employers)
         dest = employer_rows[emp_idx]["country"]
         occ = rng.choices(occs, occ_w)[0]

@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on the connection or URL handed in by ``registry.migrate``."""
+"""Alembic environment: migrate the connection or URL handed in by ``registry.migrate``."""
 
 from __future__ import annotations
 

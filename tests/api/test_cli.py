@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import DATA_DIR
+
 from registry.config import REPO_ROOT
 
 

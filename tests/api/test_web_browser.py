@@ -11,8 +11,8 @@ import time
 
 import httpx
 import pytest
-
 from conftest import DATA_DIR
+
 from registry.config import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

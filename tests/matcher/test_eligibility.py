@@ -15,9 +15,9 @@ DEADLINE = dt.date(2027, 3, 31)
 
 
 def worker(**kw) -> WorkerFacts:
-    base = dict(date_of_birth=dt.date(1995, 5, 1), gender="male",
-                passport_expiry=dt.date(2030, 1, 1), medical_fit=True, ntvqf_level=2,
-                languages=("Bangla", "Arabic"), bmet_registered=True)
+    base = {"date_of_birth": dt.date(1995, 5, 1), "gender": "male",
+            "passport_expiry": dt.date(2030, 1, 1), "medical_fit": True, "ntvqf_level": 2,
+            "languages": ("Bangla", "Arabic"), "bmet_registered": True}
     base.update(kw)
     return WorkerFacts(**base)
 

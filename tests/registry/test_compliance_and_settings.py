@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import DATA_DIR
 
 from registry.compliance import cost_ceilings, fee_flags, licence_is_valid, licence_status
 from registry.config import REPO_ROOT, Settings
 from registry.models import Agency
-from conftest import DATA_DIR
 
 
 def test_cost_ceilings_are_the_current_government_figures():
