@@ -11,8 +11,12 @@ import uuid
 
 import numpy as np
 import pytest
+from conftest import make_settings, seed_registry
+from fastapi.testclient import TestClient
 from live_services import ES_URL, needs_es
+from sqlalchemy import select
 
+from api.app import create_app
 from indexer.documents import WORKERS, worker_schema
 from indexer.elasticsearch import ElasticsearchBackend
 from indexer.embedded import EmbeddedBackend
@@ -20,7 +24,9 @@ from indexer.protocol import IndexSchema, SearchUnavailableError
 from indexer.service import Indexer
 from indexer.testing import DIM, FIELDS, SearchBackendContract, doc
 from matcher.encoder import HashingEncoder
-from registry.models import Worker
+from registry.compliance import job_is_matchable
+from registry.db import session_scope
+from registry.models import JobOrder, Worker
 from training.synthetic import generate
 
 pytestmark = pytest.mark.integration
@@ -201,3 +207,32 @@ def test_hybrid_results_agree_with_the_embedded_backend(tmp_path, taxonomy, sett
         es.drop_index(WORKERS)
         es.close()
         emb.close()
+
+
+def test_the_api_answers_503_when_search_hangs_and_writes_still_succeed(tmp_path, taxonomy,
+                                                                       silent_server):
+    """A hung Elasticsearch: searches get a clear 503 within the timeout, writes are stored."""
+    settings = make_settings(tmp_path)
+    ix = seed_registry(settings, taxonomy, workers=30, job_orders=10, agencies=3)["indexer"]
+    port = silent_server.getsockname()[1]
+    hung = make_settings(tmp_path, search_backend="elasticsearch",
+                         elasticsearch_url=f"http://127.0.0.1:{port}",
+                         elasticsearch_timeout_s=0.5)
+    with TestClient(create_app(hung, warm_up=False)) as client:
+        r = client.post("/api/v1/auth/token", data={"username": "admin", "password": "shetu-demo"})
+        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        with session_scope(settings.database_url) as s:
+            jid = next(j.id for j in s.scalars(select(JobOrder))
+                       if job_is_matchable(j, dt.date.today()))
+        t0 = time.monotonic()
+        r = client.get(f"/api/v1/job-orders/{jid}/candidates", headers=auth)
+        assert r.status_code == 503
+        assert "search is unavailable" in r.json()["detail"] and "0.5s" in r.json()["detail"]
+        assert time.monotonic() - t0 < 3
+        r = client.post("/api/v1/workers", headers=auth, json={
+            "full_name": "Stored Anyway", "date_of_birth": "1990-01-01", "gender": "male"})
+        assert r.status_code == 201
+        wid = r.json()["id"]
+    # The outbox kept the change: once search answers again it is indexed.
+    assert ix.drain_outbox() >= 1 and ix.backend.get(WORKERS, wid) is not None
+    ix.backend.close()
