@@ -4,13 +4,22 @@ Layout under ``root``::
 
     <index>/CURRENT           name of the live physical version, e.g. ``v3``
     <index>/v3/tantivy/       BM25 index (text + filter fields)
-    <index>/v3/state.pkl      ids, versions, tombstones, fields, payloads, filter columns
+    <index>/v3/state.pkl      ids, versions, tombstones, filter columns, per-row fields+payload
+                              (one pickled blob per row), the vector index's lists
     <index>/v3/vectors.npy    float32 unit vectors, one row per document
 
-Searches take the filter as a numpy mask for the vector leg and as a tantivy query for the
-keyword leg, so both legs see exactly the eligible documents. State is flushed at most every
-``flush_interval_s`` seconds and on close; a crash loses at most that much, which the
-registry↔index reconcile repairs (records carry versions).
+Filters are evaluated as numpy masks over narrow columns (dates int32, booleans int8, keyword
+codes int32, multi-valued keywords as a 62-bit set); each clause's mask is cached until the next
+write, so the per-rule ``count`` calls of a ranking flow reuse the search's masks. The keyword
+leg runs the same filter as a tantivy query, so both legs see exactly the eligible documents.
+
+The vector leg scans exactly below ``ann.MIN_TRAIN`` rows; above, an IVF index (``indexer.ann``)
+picks the rows nearest the query among those passing the filter mask, and scores them exactly.
+
+State is flushed at most every ``flush_interval_s`` seconds (or ten times the last flush's
+duration, whichever is longer, so a large index does not spend its time pickling) and on close;
+a crash loses at most that much, which the registry↔index reconcile repairs (records carry
+versions).
 """
 
 from __future__ import annotations
@@ -27,17 +36,37 @@ from typing import Any
 import numpy as np
 import tantivy
 
+from indexer.ann import IVFIndex
 from indexer.filters import coerce, validate
 from indexer.protocol import Document, Filter, Hit, IndexSchema, InvalidFilterError
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TERMS = 64
-MISSING = np.iinfo(np.int64).min
+MISSING = np.iinfo(np.int64).min  # int and multi-keyword columns (int64)
+MISSING32 = np.iinfo(np.int32).min  # date and keyword-code columns (int32)
+MISSING8 = -1  # bool columns (int8): 0 false, 1 true, -1 missing
+MASK_CACHE_SIZE = 64
+STATE_FORMAT = 2
 
 
 def query_terms(text: str) -> list[str]:
     """Return the distinct lower-cased word tokens of a keyword query (at most 64)."""
     return list(dict.fromkeys(t.lower() for t in _TOKEN.findall(text or "")))[:MAX_QUERY_TERMS]
+
+
+def _column_spec(ftype: str) -> tuple[np.dtype, Any]:
+    """Return (dtype, missing value) of the filter column for a field type."""
+    if ftype == "float":
+        return np.dtype(np.float64), np.nan
+    if ftype in ("date", "keyword"):
+        return np.dtype(np.int32), MISSING32
+    if ftype == "bool":
+        return np.dtype(np.int8), MISSING8
+    return np.dtype(np.int64), MISSING  # int, keywords (bit set)
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 class _Physical:
@@ -50,6 +79,9 @@ class _Physical:
         self._writer: tantivy.IndexWriter | None = None
         self._dirty = False
         self._last_flush = 0.0
+        self._flush_cost = 0.0
+        self.ann_enabled = True  # benchmarks switch it off to measure the exact scan
+        self._masks: dict[tuple, np.ndarray] = {}
         path.mkdir(parents=True, exist_ok=True)
         self.tschema = self._tantivy_schema()
         (path / "tantivy").mkdir(exist_ok=True)
@@ -70,66 +102,98 @@ class _Physical:
                 sb.add_integer_field(name, stored=False, indexed=True, fast=True)
         return sb.build()
 
+    def _empty_columns(self, cap: int) -> dict[str, np.ndarray]:
+        cols = {}
+        for name, ftype in self.schema.fields.items():
+            dtype, miss = _column_spec(ftype)
+            cols[name] = np.full(cap, miss, dtype=dtype)
+        return cols
+
     def _load_state(self) -> None:
         state_file = self.path / "state.pkl"
+        st = None
         if state_file.exists():
             with open(state_file, "rb") as fh:
                 st = pickle.load(fh)
-            self.ids: list[int] = st["ids"]
-            self.versions: dict[int, int] = st["versions"]
-            self.tombstones: set[int] = st["tombstones"]
-            self.fields: list[dict[str, Any] | None] = st["fields"]
-            self.payloads: list[dict[str, Any] | None] = st["payloads"]
-            self.vocab: dict[str, dict[str, int]] = st["vocab"]
-            n = len(self.ids)
-            self.columns = {k: v for k, v in st["columns"].items()}
-            self.live = st["live"]
-            vec = np.load(self.path / "vectors.npy") if n else np.zeros((0, self.schema.dim))
-            self.vectors = np.zeros((max(n, 1024), self.schema.dim), dtype=np.float32)
-            self.vectors[:n] = vec[:n]
-            self._grow_columns(self.vectors.shape[0])
-        else:
-            self.ids, self.versions, self.tombstones = [], {}, set()
-            self.fields, self.payloads = [], []
-            self.vocab = {k: {} for k, t in self.schema.fields.items() if t in ("keyword", "keywords")}
+        if st is None:
+            self.ids: list[int] = []
+            self.versions: dict[int, int] = {}
+            self.tombstones: set[int] = set()
+            self.blobs: list[bytes | None] = []
+            self.vocab: dict[str, dict[str, int]] = {
+                k: {} for k, t in self.schema.fields.items() if t in ("keyword", "keywords")}
             self.vectors = np.zeros((1024, self.schema.dim), dtype=np.float32)
             self.live = np.zeros(1024, dtype=bool)
-            self.columns = {k: np.full(1024, MISSING, dtype=np.int64) for k in self.schema.fields
-                            if self.schema.fields[k] != "float"}
-            self.columns.update({k: np.full(1024, np.nan) for k, t in self.schema.fields.items()
-                                 if t == "float"})
+            self.columns = self._empty_columns(1024)
+            self.ann = IVFIndex(self.schema.dim)
+        else:
+            self.ids, self.versions, self.tombstones = st["ids"], st["versions"], st["tombstones"]
+            self.vocab = st["vocab"]
+            n = len(self.ids)
+            if "blobs" in st:
+                self.blobs = st["blobs"]
+            else:  # format 1: separate lists of dicts
+                self.blobs = [None if f is None else self._blob(f, p)
+                              for f, p in zip(st["fields"], st["payloads"], strict=True)]
+            cap = max(n, 1024)
+            self.columns = self._empty_columns(cap)
+            for name, ftype in self.schema.fields.items():
+                old = st["columns"].get(name)
+                if old is None:
+                    continue
+                old = np.asarray(old)[:n]
+                if old.dtype != self.columns[name].dtype and ftype != "float":
+                    _, miss = _column_spec(ftype)
+                    old = np.where(old == MISSING, miss, old)  # format 1 used int64 throughout
+                self.columns[name][:n] = old
+            self.live = np.zeros(cap, dtype=bool)
+            self.live[:n] = st["live"][:n]
+            self.vectors = np.zeros((cap, self.schema.dim), dtype=np.float32)
+            if n:
+                self.vectors[:n] = np.load(self.path / "vectors.npy", mmap_mode="r")[:n]
+            self.ann = IVFIndex.from_state(self.schema.dim, st.get("ann"), n)
         self.row_of = {i: r for r, i in enumerate(self.ids)}
+        self.n_live = int(np.count_nonzero(self.live[:len(self.ids)]))
 
-    def _grow_columns(self, cap: int) -> None:
-        for k, col in list(self.columns.items()):
-            if len(col) < cap:
-                fill = np.nan if col.dtype.kind == "f" else MISSING
-                self.columns[k] = np.concatenate([col, np.full(cap - len(col), fill, col.dtype)])
-        if len(self.live) < cap:
-            self.live = np.concatenate([self.live, np.zeros(cap - len(self.live), dtype=bool)])
+    @staticmethod
+    def _blob(fields: dict[str, Any], payload: dict[str, Any]) -> bytes:
+        return pickle.dumps((fields, payload), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _row_fields(self, row: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        blob = self.blobs[row]
+        if blob is None:
+            return {}, {}
+        return pickle.loads(blob)
 
     def _ensure_capacity(self, n: int) -> None:
         cap = self.vectors.shape[0]
         if n <= cap:
             return
-        new_cap = max(n, cap * 2)
+        new_cap = max(n, int(cap * 1.5))
         grown = np.zeros((new_cap, self.schema.dim), dtype=np.float32)
         grown[:cap] = self.vectors
         self.vectors = grown
-        self._grow_columns(new_cap)
+        for k, col in list(self.columns.items()):
+            _, miss = _column_spec(self.schema.fields[k])
+            self.columns[k] = np.concatenate([col, np.full(new_cap - cap, miss, col.dtype)])
+        self.live = np.concatenate([self.live, np.zeros(new_cap - cap, dtype=bool)])
 
     def flush(self, force: bool = False, interval: float = 2.0) -> None:
         """Persist state if dirty and the interval passed (or forced)."""
         with self.lock:
-            if not self._dirty or (not force and time.monotonic() - self._last_flush < interval):
+            if not self._dirty:
+                return
+            wait = max(interval, 10 * self._flush_cost)
+            if not force and time.monotonic() - self._last_flush < wait:
                 return
             if not self.path.exists():  # this version was replaced and removed by a rebuild
                 return
+            t0 = time.monotonic()
             n = len(self.ids)
-            st = {"ids": self.ids, "versions": self.versions, "tombstones": self.tombstones,
-                  "fields": self.fields, "payloads": self.payloads, "vocab": self.vocab,
+            st = {"format": STATE_FORMAT, "ids": self.ids, "versions": self.versions,
+                  "tombstones": self.tombstones, "blobs": self.blobs, "vocab": self.vocab,
                   "columns": {k: v[:n] for k, v in self.columns.items()},
-                  "live": self.live[:n]}
+                  "live": self.live[:n], "ann": self.ann.state(n)}
             tmp = self.path / "state.pkl.tmp"
             with open(tmp, "wb") as fh:
                 pickle.dump(st, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -139,12 +203,13 @@ class _Physical:
             tmp.replace(self.path / "state.pkl")
             self._dirty = False
             self._last_flush = time.monotonic()
+            self._flush_cost = self._last_flush - t0
 
     # -- writing ------------------------------------------------------------------------------
     @property
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
-            self._writer = self.tindex.writer(heap_size=64_000_000, num_threads=1)
+            self._writer = self.tindex.writer(heap_size=128_000_000, num_threads=1)
         return self._writer
 
     def _code(self, name: str, value: str, *, create: bool) -> int:
@@ -162,9 +227,7 @@ class _Physical:
             value = doc.fields.get(name)
             col = self.columns[name]
             if value is None or (ftype == "keywords" and not isinstance(value, list | tuple)):
-                col[row] = np.nan if ftype == "float" else MISSING
-                if ftype == "keywords":
-                    col[row] = 0
+                col[row] = 0 if ftype == "keywords" else _column_spec(ftype)[1]
                 continue
             if ftype == "keyword":
                 col[row] = self._code(name, str(value), create=True)
@@ -179,8 +242,9 @@ class _Physical:
             self.vectors[row] = np.asarray(doc.vector, dtype=np.float32)
         else:
             self.vectors[row] = 0.0
-        self.fields[row] = dict(doc.fields)
-        self.payloads[row] = dict(doc.payload)
+        self.blobs[row] = self._blob(dict(doc.fields), dict(doc.payload))
+        if not self.live[row]:
+            self.n_live += 1
         self.live[row] = True
 
     def _tantivy_doc(self, doc: Document) -> tantivy.Document:
@@ -212,24 +276,28 @@ class _Physical:
                     newest[d.id] = d
             if not newest:
                 return 0
+            self._masks.clear()
             self._ensure_capacity(len(self.ids) + len(newest))
             w = self.writer
+            rows = []
             for d in newest.values():
                 row = self.row_of.get(d.id)
                 if row is None:
                     row = len(self.ids)
                     self.ids.append(d.id)
-                    self.fields.append(None)
-                    self.payloads.append(None)
+                    self.blobs.append(None)
                     self.row_of[d.id] = row
                 else:
                     w.delete_documents_by_term("id", d.id)
                 self._set_row(row, d)
+                rows.append(row)
                 self.versions[d.id] = d.version
                 self.tombstones.discard(d.id)
                 w.add_document(self._tantivy_doc(d))
             w.commit()
             self.tindex.reload()
+            r = np.asarray(rows, dtype=np.int64)
+            self.ann.update(r, self.vectors[r], len(self.ids), self.vectors, self.n_live)
             self._dirty = True
             return len(newest)
 
@@ -241,9 +309,10 @@ class _Physical:
             self.tombstones.add(doc_id)
             row = self.row_of.get(doc_id)
             if row is not None and self.live[row]:
+                self._masks.clear()
                 self.live[row] = False
-                self.fields[row] = None
-                self.payloads[row] = None
+                self.n_live -= 1
+                self.blobs[row] = None
                 self.writer.delete_documents_by_term("id", doc_id)
                 self.writer.commit()
                 self.tindex.reload()
@@ -251,44 +320,79 @@ class _Physical:
             return True
 
     # -- reading ------------------------------------------------------------------------------
-    def mask(self, filters: Filter) -> np.ndarray:
-        n = len(self.ids)
-        m = self.live[:n].copy()
-        for name, op, value in validate(filters, self.schema.fields):
-            ftype = self.schema.fields[name]
-            col = self.columns[name][:n]
-            if ftype == "keyword":
-                if op == "eq":
-                    m &= col == self._code(name, value, create=False)
+    def _clause_mask(self, name: str, op: str, value: Any, n: int) -> np.ndarray | None:
+        """Return the mask of one validated clause (cached until the next write)."""
+        key = (name, op, _freeze(value))
+        hit = self._masks.get(key)
+        if hit is not None and len(hit) == n:
+            return hit
+        ftype = self.schema.fields[name]
+        col = self.columns[name][:n]
+        if ftype == "keyword":
+            if op == "eq":
+                m = col == self._code(name, value, create=False)
+            else:
+                codes = [c for c in (self._code(name, v, create=False) for v in value) if c >= 0]
+                m = np.isin(col, codes) if codes else np.zeros(n, dtype=bool)
+        elif ftype == "keywords":
+            codes = [self._code(name, v, create=False) for v in
+                     (value if isinstance(value, list) else [value])]
+            if any(c < 0 for c in codes):
+                if op in ("eq", "all"):
+                    m = np.zeros(n, dtype=bool)
+                    codes = None
                 else:
-                    codes = [self._code(name, v, create=False) for v in value]
-                    m &= np.isin(col, codes)
-            elif ftype == "keywords":
-                codes = [self._code(name, v, create=False) for v in
-                         (value if isinstance(value, list) else [value])]
-                if any(c < 0 for c in codes):
-                    if op in ("eq", "all"):
-                        m &= False
-                        continue
                     codes = [c for c in codes if c >= 0]
+            if codes is not None:
                 bits = 0
                 for c in codes:
                     bits |= 1 << c
                 if op == "in":
-                    m &= (col & bits) != 0
+                    m = (col & bits) != 0
+                elif bits == 0:
+                    return None  # 'all' of nothing: every document
                 else:
-                    m &= (col & bits) == bits
-            else:
-                present = ~np.isnan(col) if ftype == "float" else col != MISSING
-                if op == "eq":
-                    m &= present & (col == value)
-                elif op == "in":
-                    m &= present & np.isin(col, value)
-                elif op == "gte":
-                    m &= present & (col >= value)
-                else:
-                    m &= present & (col <= value)
+                    m = (col & bits) == bits
+        elif ftype == "float":
+            present = ~np.isnan(col)
+            m = self._compare(col, op, value) & present
+        else:
+            # The missing marker is the column's minimum, so `gte` excludes it by itself.
+            _, miss = _column_spec(ftype)
+            m = self._compare(col, op, value)
+            if op != "gte" or value <= miss:
+                m &= col != miss
+        self._remember(key, m)
         return m
+
+    def _remember(self, key: tuple, m: np.ndarray) -> None:
+        if len(self._masks) >= MASK_CACHE_SIZE:
+            self._masks.pop(next(iter(self._masks)))
+        self._masks[key] = m
+
+    @staticmethod
+    def _compare(col: np.ndarray, op: str, value: Any) -> np.ndarray:
+        if op == "eq":
+            return col == value
+        if op == "in":
+            return np.isin(col, value)
+        if op == "gte":
+            return col >= value
+        return col <= value
+
+    def mask(self, filters: Filter) -> np.ndarray:
+        n = len(self.ids)
+        m = self.live[:n].copy()
+        for name, op, value in validate(filters, self.schema.fields):
+            cm = self._clause_mask(name, op, value, n)
+            if cm is not None:
+                m &= cm
+        return m
+
+    def count(self, filters: Filter) -> int:
+        if not filters:
+            return self.n_live
+        return int(np.count_nonzero(self.mask(filters)))
 
     def _filter_query(self, filters: Filter) -> list[tantivy.Query]:
         out = []
@@ -328,6 +432,21 @@ class _Physical:
             out[int(searcher.doc(addr)["id"][0])] = float(score)
         return out
 
+    def vector_rows(self, vector: np.ndarray, m: np.ndarray, k: int) -> np.ndarray:
+        """Return the rows of the (approximate, exactly re-scored) vector top-k under mask m."""
+        n = len(self.ids)
+        q = np.asarray(vector, dtype=np.float32)
+        if self.ann_enabled and self.ann.trained:
+            cand = self.ann.candidates(q, m, k)
+            sims = self.vectors[cand] @ q
+        else:
+            sims_all = self.vectors[:n] @ q
+            cand = np.flatnonzero(m)
+            sims = sims_all[cand]
+        if len(cand) > k:
+            return cand[np.argpartition(-sims, k - 1)[:k]]
+        return cand
+
     def search(self, text: str | None, vector: np.ndarray | None, filters: Filter,
                k: int) -> list[Hit]:
         with self.lock:
@@ -335,24 +454,19 @@ class _Physical:
             m = self.mask(filters)
             kw = self.keyword_search(text, filters, k) if text else {}
             rows = {self.row_of[i] for i in kw}
-            sims = None
             if vector is not None and n:
-                sims = self.vectors[:n] @ np.asarray(vector, dtype=np.float32)
-                cand = np.flatnonzero(m)
-                if len(cand) > k:
-                    top = cand[np.argpartition(-sims[cand], k - 1)[:k]]
-                else:
-                    top = cand
-                rows.update(int(r) for r in top)
+                rows.update(self.vector_rows(vector, m, k).tolist())
+            rows_arr = np.fromiter((r for r in rows if m[r]), dtype=np.int64)
+            if vector is not None and len(rows_arr):
+                sims = (self.vectors[rows_arr] @ np.asarray(vector, dtype=np.float32)).tolist()
+            else:
+                sims = [0.0] * len(rows_arr)
             hits = []
-            for r in rows:
-                if not m[r]:
-                    continue
+            for r, sim in zip(rows_arr.tolist(), sims, strict=True):
                 doc_id = self.ids[r]
+                fields, payload = self._row_fields(r)
                 hits.append(Hit(id=doc_id, keyword_score=kw.get(doc_id, 0.0),
-                                vector_score=float(sims[r]) if sims is not None else 0.0,
-                                fields=dict(self.fields[r] or {}),
-                                payload=dict(self.payloads[r] or {})))
+                                vector_score=float(sim), fields=fields, payload=payload))
             return hits
 
     def get(self, doc_id: int) -> Document | None:
@@ -360,9 +474,9 @@ class _Physical:
             row = self.row_of.get(doc_id)
             if row is None or not self.live[row]:
                 return None
+            fields, payload = self._row_fields(row)
             return Document(id=doc_id, version=self.versions[doc_id], text="",
-                            vector=self.vectors[row].copy(), fields=dict(self.fields[row] or {}),
-                            payload=dict(self.payloads[row] or {}))
+                            vector=self.vectors[row].copy(), fields=fields, payload=payload)
 
     def live_versions(self) -> dict[int, int]:
         with self.lock:
@@ -388,10 +502,24 @@ class EmbeddedBackend:
         self._live: dict[str, tuple[str, _Physical]] = {}
         self._building: dict[str, _Physical] = {}
         self._lock = threading.RLock()
+        self._current_cache: dict[str, tuple[tuple[int, int, int], str]] = {}
 
     def _current_name(self, index: str) -> str | None:
+        # CURRENT is replaced atomically on a swap (new inode), so a stat tells whether the
+        # cached name is still right without reading the file on every call.
         f = self.root / index / "CURRENT"
-        return f.read_text().strip() if f.exists() else None
+        try:
+            st = f.stat()
+        except FileNotFoundError:
+            self._current_cache.pop(index, None)
+            return None
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._current_cache.get(index)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        name = f.read_text().strip()
+        self._current_cache[index] = (key, name)
+        return name
 
     def _physical(self, index: str) -> _Physical:
         with self._lock:
@@ -447,7 +575,7 @@ class EmbeddedBackend:
         """Count live documents matching the filter."""
         p = self._physical(index)
         with p.lock:
-            return int(p.mask(filters).sum())
+            return p.count(filters)
 
     def versions(self, index: str) -> dict[int, int]:
         """Return ``{id: version}`` of live documents."""

@@ -1,0 +1,204 @@
+"""Benchmark `match`: rank workers for verified job orders, eligibility filters on.
+
+    python -m bench.match --n 10000 100000          # the standard rows
+    python -m bench.match --n 1000000               # the 1M row (builds a 1M index once)
+
+For each N it builds (once, cached under var/bench/match-N/) an embedded index of N synthetic
+workers through the backend's real write path (tantivy + columns + vectors; worker vectors from
+ESCO label embeddings, see matcher/profile_vectors.py), then, per job order:
+
+- ``vector``: the vector leg alone under the eligibility filter (``search(text=None, k=10)``),
+  with the IVF index (new) and with the exact numpy scan (baseline), and recall@10 of the former
+  against the latter on the same eligible candidates;
+- ``flow``: the whole officer search, ``indexer.ranking.rank_workers_for_job`` (BM25 ∪ kNN under
+  the filter, scoring 300 candidates, excluded counts per rule), IVF vs exact scan, and the
+  overlap of the two top-10 lists.
+
+Per-clause filter masks are dropped before every query so no query reuses another's work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench import common
+
+K = 10
+
+
+def _job_vectors(tax: Any, jobs: list[Any], encoder: Any) -> np.ndarray:
+    from indexer.documents import job_text
+
+    key = f"{len(jobs)}-{jobs[0].id}-{jobs[-1].id}"
+    path = common.BENCH_DIR / f"job-vectors-{encoder.name}-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    vecs = encoder.encode([job_text(j, tax) for j in jobs], batch_size=32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vecs)
+    return vecs
+
+
+def build_index(n: int, s: Any, tax: Any, space: Any, jobs_rows: list[dict], *,
+                batch: int = 10_000, log: bool = True) -> tuple[Path, dict[str, float]]:
+    """Build (or reuse) an embedded index of n workers; return its folder and build figures."""
+    from indexer.documents import WORKERS, worker_document, worker_schema
+    from indexer.embedded import EmbeddedBackend
+    from matcher.profile_vectors import profile_vectors
+
+    root = common.BENCH_DIR / f"match-{n}" / "index"
+    done = root.parent / "DONE"
+    if done.exists():
+        return root, {}
+    import shutil
+
+    shutil.rmtree(root.parent, ignore_errors=True)
+    backend = EmbeddedBackend(root, flush_interval_s=3600)
+    backend.ensure_index(worker_schema(space.vectors.shape[1]))
+    t_gen = t_idx = 0.0
+    next_id = 1
+    t0 = time.perf_counter()
+    gen = common.worker_batches(tax, s, n, batch=batch, jobs=jobs_rows)
+    while True:
+        a = time.perf_counter()
+        rows = next(gen, None)
+        t_gen += time.perf_counter() - a
+        if rows is None:
+            break
+        a = time.perf_counter()
+        vecs = profile_vectors([(r["experience"], r["skills"]) for r in rows], space)
+        docs = []
+        for r, v in zip(rows, vecs, strict=True):
+            docs.append(worker_document(common.Row(r, id=next_id, version=1), tax, v))
+            next_id += 1
+        backend.upsert(WORKERS, docs)
+        t_idx += time.perf_counter() - a
+        if log and (next_id - 1) % 100_000 == 0:
+            print(f"  built {next_id - 1:,} workers in {time.perf_counter() - t0:.0f}s "
+                  f"(generate {t_gen:.0f}s, index {t_idx:.0f}s)", flush=True)
+    a = time.perf_counter()
+    backend.close()
+    t_idx += time.perf_counter() - a
+    done.write_text(str(n))
+    return root, {"generate_s": t_gen, "index_s": t_idx}
+
+
+def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
+    """Measure one N; return the result row."""
+    from indexer.documents import JOBS, WORKERS, job_document, job_schema, worker_schema
+    from indexer.embedded import EmbeddedBackend
+    from indexer.ranking import rank_workers_for_job
+    from indexer.service import Indexer
+    from matcher import eligibility
+    from matcher.encoder import get_encoder
+    from registry.models import JobOrder
+
+    s = common.settings(common.BENCH_DIR / f"match-{n}" / "var")
+    tax = common.taxonomy(s)
+    encoder = get_encoder(s.model)
+    space = common.label_space(tax, encoder)
+    jobs_rows = common.job_orders(tax, s, n=400, seed=seed)
+    root, built = build_index(n, s, tax, space, jobs_rows)
+
+    # Verified, open job orders are what an officer searches for.
+    jobs = []
+    for i, r in enumerate(jobs_rows, start=1):
+        if r["status"] == "verified" and r["deadline"] >= common.TODAY:
+            jobs.append(JobOrder(id=i, version=1, **r))
+    jobs = jobs[:queries]
+    jvecs = _job_vectors(tax, jobs, encoder)
+
+    t = time.perf_counter()
+    backend = EmbeddedBackend(root, flush_interval_s=3600)
+    dim = space.vectors.shape[1]
+    backend.ensure_index(worker_schema(dim))
+    backend.ensure_index(job_schema(dim))
+    backend.upsert(JOBS, [job_document(j, tax, v, common.TODAY) for j, v in zip(jobs, jvecs,
+                                                                               strict=True)])
+    count = backend.count(WORKERS)
+    open_s = time.perf_counter() - t
+    phys = backend._physical(WORKERS)
+    ix = Indexer(s, backend=backend, encoder=encoder, taxonomy=tax)
+
+    filters = []
+    for j in jobs:
+        facts = eligibility.JobFacts(deadline=j.deadline, min_age=j.min_age, max_age=j.max_age,
+                                     gender_rule=j.gender_rule, domestic_work=j.domestic_work,
+                                     medical_required=j.medical_required,
+                                     required_ntvqf_level=j.required_ntvqf_level,
+                                     languages=tuple(j.languages or ()))
+        clauses = [{"field": "consent", "op": "eq", "value": True},
+                   *(c.as_dict() for c in eligibility.filter_clauses(facts))]
+        filters.append(clauses)
+    eligible = [backend.count(WORKERS, f) for f in filters]
+
+    def vector_leg(ann: bool) -> tuple[list[float], list[set[int]]]:
+        phys.ann_enabled = ann
+        ms, tops = [], []
+        for q, f in zip(jvecs, filters, strict=True):
+            phys._masks.clear()
+            a = time.perf_counter()
+            hits = backend.search(WORKERS, text=None, vector=q, filters=f, k=K)
+            ms.append((time.perf_counter() - a) * 1e3)
+            tops.append({h.id for h in sorted(hits, key=lambda h: -h.vector_score)[:K]})
+        return ms, tops
+
+    def flow(ann: bool) -> tuple[list[float], list[list[int]]]:
+        phys.ann_enabled = ann
+        ms, tops = [], []
+        for j in jobs:
+            phys._masks.clear()
+            a = time.perf_counter()
+            res = rank_workers_for_job(ix, j, limit=20)
+            ms.append((time.perf_counter() - a) * 1e3)
+            tops.append([m.id for m in res.items[:K]])
+        return ms, tops
+
+    gc.collect()
+    vector_leg(True)  # warm caches (page cache, centroid order) once
+    exact_ms, exact_top = vector_leg(False)
+    ann_ms, ann_top = vector_leg(True)
+    recall = float(np.mean([len(a & e) / max(1, min(K, len(e)))
+                            for a, e in zip(ann_top, exact_top, strict=True)]))
+    fexact_ms, fexact_top = flow(False)
+    fann_ms, fann_top = flow(True)
+    fagree = float(np.mean([len(set(a) & set(e)) / max(1, min(K, len(e)))
+                            for a, e in zip(fann_top, fexact_top, strict=True)]))
+    phys.ann_enabled = True
+    root_bytes = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+    ann = phys.ann
+    res = {
+        "n": count, "queries": len(jobs), "eligible_mean": float(np.mean(eligible)),
+        "ivf_lists": 0 if ann.centroids is None else len(ann.centroids),
+        "vector_ann_ms": common.percentiles(ann_ms),
+        "vector_exact_ms": common.percentiles(exact_ms),
+        "vector_speedup_p50": float(np.median(exact_ms) / np.median(ann_ms)),
+        "recall_at_10": recall,
+        "flow_ann_ms": common.percentiles(fann_ms),
+        "flow_exact_ms": common.percentiles(fexact_ms),
+        "flow_speedup_p50": float(np.median(fexact_ms) / np.median(fann_ms)),
+        "flow_top10_agreement": fagree,
+        "open_s": open_s, "index_bytes_per_worker": root_bytes / max(count, 1),
+        "peak_rss_mib": common.peak_rss_mib(), **built,
+    }
+    backend.close()
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--queries", type=int, default=60)
+    args = ap.parse_args(argv)
+    for n in args.n:
+        common.emit("match", run(n, queries=args.queries))
+
+
+if __name__ == "__main__":
+    main()
