@@ -34,9 +34,9 @@ ASSIGN_CHUNK = 32_768
 class ProbeParams:
     """How much of the index a query scans (tuned in bench/match.py for recall@10 ≥ 0.95)."""
 
-    min_probe_frac: float = 1 / 16     # at least this share of the lists
-    min_eligible: int = 12_000          # ... and at least this many rows passing the filter
-    eligible_per_k: int = 40            # ... and at least k × this many
+    min_probe_frac: float = 1 / 32     # at least this share of the lists
+    min_eligible: int = 3_000           # ... and at least this many rows passing the filter
+    eligible_per_k: int = 10            # ... and at least k × this many
 
 
 def nearest(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:

@@ -170,9 +170,12 @@ class _Physical:
         if n <= cap:
             return
         new_cap = max(n, int(cap * 1.5))
-        grown = np.zeros((new_cap, self.schema.dim), dtype=np.float32)
-        grown[:cap] = self.vectors
-        self.vectors = grown
+        try:  # in place (realloc/mremap): no second copy of a large matrix while growing
+            self.vectors.resize((new_cap, self.schema.dim), refcheck=False)
+        except ValueError:  # not owning its memory (e.g. loaded as a view): copy
+            grown = np.zeros((new_cap, self.schema.dim), dtype=np.float32)
+            grown[:cap] = self.vectors
+            self.vectors = grown
         for k, col in list(self.columns.items()):
             _, miss = _column_spec(self.schema.fields[k])
             self.columns[k] = np.concatenate([col, np.full(new_cap - cap, miss, col.dtype)])
