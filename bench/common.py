@@ -141,7 +141,7 @@ def _fast_related_occupations(synthetic: Any, tax: Taxonomy) -> None:
         if tax.essential.get(o.uri):
             groups.setdefault(o.isco_group, []).append(o)
 
-    def related(rng: random.Random, tax_: Taxonomy, occ: Any) -> Any:
+    def related(rng: random.Random, _tax: Taxonomy, occ: Any) -> Any:
         same_group = [o for o in groups.get(occ.isco_group, ()) if o.uri != occ.uri]
         return rng.choice(same_group) if same_group else occ
 

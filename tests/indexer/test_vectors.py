@@ -1,4 +1,4 @@
-"""The IVF vector index: recall against exact scoring, filters pushed in, writes visible, persisted."""
+"""The IVF vector index: recall vs exact scoring, filters pushed in, writes visible, persisted."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def _exact(vecs: np.ndarray, ids: np.ndarray, q: np.ndarray, keep: np.ndarray, k
     return {int(ids[i]) for i in np.argsort(-sims)[:k] if keep[i]}
 
 
-def test_ivf_recall_at_10_under_a_filter_matches_exact(tmp_path, small_ivf):
+@pytest.mark.usefixtures("small_ivf")
+def test_ivf_recall_at_10_under_a_filter_matches_exact(tmp_path):
     n = 6_000
     vecs = clustered(n)
     b = EmbeddedBackend(tmp_path)
@@ -70,7 +71,8 @@ def test_ivf_recall_at_10_under_a_filter_matches_exact(tmp_path, small_ivf):
     b.close()
 
 
-def test_updates_and_deletes_are_visible_through_the_ivf(tmp_path, small_ivf):
+@pytest.mark.usefixtures("small_ivf")
+def test_updates_and_deletes_are_visible_through_the_ivf(tmp_path):
     n = 3_000
     vecs = clustered(n, seed=2)
     b = EmbeddedBackend(tmp_path)
@@ -101,7 +103,8 @@ def test_updates_and_deletes_are_visible_through_the_ivf(tmp_path, small_ivf):
     b2.close()
 
 
-def test_snapshot_rebuild_keeps_every_row_findable(small_ivf):
+@pytest.mark.usefixtures("small_ivf")
+def test_snapshot_rebuild_keeps_every_row_findable():
     n = 4_000
     vecs = clustered(n, seed=4)
     ivf = ann.IVFIndex(DIM, ann.ProbeParams(min_probe_frac=1.0))
