@@ -428,7 +428,7 @@ cmd_status() {
 cmd_env() {
     local st
     st="$(svc_state postgres)"
-    if [[ -n $st ]]; then echo "export SHETU_DATABASE_URL=postgresql://shetu:shetu@127.0.0.1:${st% *}/shetu"
+    if [[ -n $st ]]; then echo "export SHETU_DATABASE_URL=postgresql+psycopg://shetu:shetu@127.0.0.1:${st% *}/shetu"
     else echo "# postgres is not running" >&2; fi
     st="$(svc_state redis)"
     if [[ -n $st ]]; then echo "export SHETU_BROKER_URL=redis://127.0.0.1:${st% *}/0"
