@@ -74,8 +74,10 @@ def port_open(url: str) -> bool:
 
 def services(*args: str, timeout: float = 300) -> None:
     """Run ``scripts/services.sh ARGS`` (e.g. ``down es``, ``up es``) and fail on error."""
+    # Elasticsearch takes a minute or more to start on a busy 2-core machine.
+    env = {**os.environ, "SHETU_READY_TIMEOUT": os.environ.get("SHETU_READY_TIMEOUT", "240")}
     r = subprocess.run(["bash", str(SERVICES_SH), *args], capture_output=True, text=True,
-                       timeout=timeout)
+                       timeout=timeout, env=env)
     assert r.returncode == 0, f"services.sh {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
 
 

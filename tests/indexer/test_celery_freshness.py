@@ -72,6 +72,8 @@ def stack(tmp_path_factory, taxonomy):
             yield out
         finally:
             procs.kill_all()
+            if not port_open(BROKER_URL):
+                services("up", "redis")
             if not port_open(ES_URL):
                 services("up", "es")
             backend = out["indexer"].backend
