@@ -31,9 +31,13 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         if warm_up:
             ix = app.state.indexer
-            ix.ensure_indexes()
             ix.taxonomy  # noqa: B018 — load now, not on the first request
-            ix.drain_outbox()
+            try:
+                ix.ensure_indexes()
+                ix.drain_outbox()
+            except SearchUnavailableError as exc:
+                # Serve anyway: searches answer 503 and the outbox is drained once search is back.
+                log.warning("search unavailable at start-up: %s", exc)
         yield
         app.state.indexer.backend.close()
 
@@ -41,6 +45,10 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
                   description="Skills matching for safe labour migration")
     app.state.settings = settings
     app.state.indexer = indexer or Indexer(settings)
+    if settings.freshness == "celery":
+        from indexer.celery_app import configure
+
+        configure(settings)
     app.state.started = time.time()
 
     @app.exception_handler(NotFoundError)
@@ -87,12 +95,12 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
                 "search_backend": settings.search_backend,
                 "uptime_s": round(time.time() - app.state.started, 1)}
 
-    from api.routes import agencies, audit, job_orders, me, workers
+    from api.routes import agencies, audit, job_orders, me, outcomes, workers
     from api.routes import auth as auth_routes
     from api.routes import taxonomy as taxonomy_routes
     from api.web import router as web_router
 
     for r in (auth_routes.router, job_orders.router, workers.router, agencies.router, me.router,
-              audit.router, taxonomy_routes.router, web_router):
+              audit.router, taxonomy_routes.router, outcomes.router, web_router):
         app.include_router(r)
     return app

@@ -69,7 +69,7 @@ def seed(seed: Annotated[int, typer.Option(help="random seed (same seed, same da
             typer.echo("error: the database already has records; seed an empty database "
                        "(or use --if-empty)", err=True)
             raise typer.Exit(1)
-        tax = load_taxonomy(s.esco_dir, s.var_dir / "cache")
+        tax = load_taxonomy(s.esco_dir, s.cache_dir)
         data = generate(tax, s.data_dir, seed=seed, workers=workers, job_orders=job_orders,
                         agencies=agencies, employers=max(10, agencies * 2))
         counts = insert_dataset(session, data)
@@ -208,6 +208,13 @@ def _register_optional() -> None:
         app.add_typer(occupations_app, name="occupations")
         app.add_typer(skills_app, name="skills")
         app.command("eval")(eval_cmd)
+    except ImportError:
+        pass
+    try:
+        from api.cli_training import models_app, train_app
+
+        app.add_typer(train_app, name="train")
+        app.add_typer(models_app, name="models")
     except ImportError:
         pass
 

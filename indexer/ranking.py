@@ -6,7 +6,9 @@ The same ``matcher`` code scores workers-for-a-job and jobs-for-a-worker.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from indexer.documents import JOBS, WORKERS, job_text, worker_text
 from indexer.service import Indexer
 from matcher import eligibility
 from matcher.eligibility import Clause, JobFacts, WorkerFacts
-from matcher.scoring import Experience, ScoredMatch, score_pair
+from matcher.scoring import DEFAULT_WEIGHTS, Experience, ScoredMatch, score_pair
 from registry.compliance import cost_ceilings, job_is_matchable, licence_status
 from registry.models import JobOrder, Worker
 
@@ -49,6 +51,21 @@ def required_skills(ix: Indexer, job: JobOrder) -> tuple[list[str], list[str]]:
     return req, opt
 
 
+def learned_weights(settings: Any) -> dict[str, float] | None:
+    """Return the active re-ranker's score-part weights, or None for the hand-set ones.
+
+    ``shetu models activate`` writes ``var/models/ACTIVE_RERANKER`` (see training/models.py);
+    read on every search, so a newly activated re-ranker takes effect without a restart.
+    """
+    root = Path(settings.var_dir) / "models"
+    try:
+        name = (root / "ACTIVE_RERANKER").read_text(encoding="utf-8").strip()
+        weights = json.loads((root / name / "weights.json").read_text(encoding="utf-8"))["weights"]
+        return {k: float(weights[k]) for k in DEFAULT_WEIGHTS}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @dataclass
 class CandidateList:
     """Ranked eligible candidates and counts of who was excluded by which rule."""
@@ -75,14 +92,16 @@ def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
     occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
     isco = occ.isco_group if occ else ""
     bm25_max = max((h.keyword_score for h in hits), default=0.0)
+    weights = learned_weights(ix.settings)
     scored = []
     for h in hits:
-        exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"])
+        exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"],
+                          e.get("confidence", 1.0))
                for e in h.payload.get("experience", [])]
         total, parts, matched, missing = score_pair(
             bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score,
             job_required=req, job_optional=opt, job_uri=job.occupation_uri, job_isco=isco,
-            worker_skills=h.payload.get("skills", []), worker_experience=exp)
+            worker_skills=h.payload.get("skills", []), worker_experience=exp, weights=weights)
         scored.append(ScoredMatch(h.id, round(total, 4), parts, matched, missing))
     scored.sort(key=lambda m: (-m.score, m.id))
     total_workers = ix.backend.count(WORKERS)
@@ -109,11 +128,11 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
     by_id = {h.id: h for h in hits}
     bm25_max = max((h.keyword_score for h in hits), default=0.0)
     wf = worker_facts(worker)
-    exp = []
-    for e in worker.experience or []:
-        o = ix.taxonomy.occupations.get(e.get("occupation_uri", ""))
-        exp.append(Experience(e.get("occupation_uri", ""), o.isco_group if o else "",
-                              float(e.get("years", 0) or 0)))
+    weights = learned_weights(ix.settings)
+    # The indexed payload holds the structured experience, or what was inferred from free text.
+    exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), float(e.get("years", 0)),
+                      e.get("confidence", 1.0))
+           for e in (doc.payload.get("experience", []) if doc is not None else [])]
     eligible, not_eligible = [], []
     with ix.sessions() as s:
         jobs = list(s.scalars(select(JobOrder).where(JobOrder.id.in_(list(by_id)))))
@@ -127,7 +146,7 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
                 bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score,
                 job_required=req, job_optional=opt, job_uri=job.occupation_uri,
                 job_isco=occ.isco_group if occ else "", worker_skills=worker.skills or [],
-                worker_experience=exp)
+                worker_experience=exp, weights=weights)
             ceiling = ceilings.get(job.destination)
             item = {
                 "job_order_id": job.id, "title": job.title, "score": round(total, 4),

@@ -21,6 +21,7 @@ from indexer.documents import (
 from indexer.factory import make_backend
 from indexer.protocol import Document, SearchBackend
 from matcher.encoder import TextEncoder, get_encoder
+from matcher.profile import MAX_INFERRED, inferred_experience
 from matcher.taxonomy import Taxonomy, load_taxonomy
 from registry.config import Settings
 from registry.db import get_sessionmaker
@@ -67,7 +68,7 @@ class Indexer:
     def taxonomy(self) -> Taxonomy:
         """The ESCO taxonomy (loaded on first use)."""
         if self._taxonomy is None:
-            self._taxonomy = load_taxonomy(self.settings.esco_dir, self.settings.var_dir / "cache")
+            self._taxonomy = load_taxonomy(self.settings.esco_dir, self.settings.cache_dir)
         return self._taxonomy
 
     def ensure_indexes(self) -> None:
@@ -85,7 +86,22 @@ class Indexer:
                                    batch_size=self.settings.encoder_batch_size)
         for d, v in zip(docs, vecs, strict=True):
             d.vector = v
+        self._infer_experience(workers, docs)
         return docs
+
+    def _infer_experience(self, workers: Sequence[Worker], docs: list[Document]) -> None:
+        """Give text-only profiles the occupations their own words point to (with confidence)."""
+        todo = [(w, d) for w, d in zip(workers, docs, strict=True)
+                if not d.payload["experience"] and (w.self_description or "").strip()]
+        if not todo:
+            return
+        from matcher.normalise import get_occupation_ranker
+
+        ranked = get_occupation_ranker(self.settings).rank_many(
+            [w.self_description for w, _ in todo], top_k=MAX_INFERRED)
+        isco = {uri: o.isco_group for uri, o in self.taxonomy.occupations.items()}
+        for (w, d), results in zip(todo, ranked, strict=True):
+            d.payload["experience"] = inferred_experience(w.self_description, results, isco)
 
     def job_docs(self, jobs: Sequence[JobOrder], today: dt.date | None = None) -> list[Document]:
         """Build job order documents with embeddings."""
@@ -109,9 +125,12 @@ class Indexer:
         while max_batches is None or batches < max_batches:
             batches += 1
             with self.sessions() as s:
+                # SKIP LOCKED (PostgreSQL): concurrent drainers take disjoint batches; the lock is
+                # held until this transaction marks the batch processed. SQLite ignores it.
                 events = list(s.scalars(select(OutboxEvent)
                                         .where(OutboxEvent.processed_at.is_(None))
-                                        .order_by(OutboxEvent.id).limit(limit)))
+                                        .order_by(OutboxEvent.id).limit(limit)
+                                        .with_for_update(skip_locked=True)))
                 if not events:
                     return total
                 self._apply(s, events)

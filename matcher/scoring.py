@@ -33,6 +33,7 @@ class Experience:
     occupation_uri: str
     isco_group: str
     years: float
+    confidence: float = 1.0  # < 1 when inferred from free text (matcher.profile)
 
 
 @dataclass(slots=True)
@@ -63,7 +64,8 @@ def best_experience(job_uri: str | None, job_isco: str,
     """Return (occupation part, experience part) for the best-matching experience entry."""
     best_occ, best_exp = 0.0, 0.0
     for e in experience:
-        occ = occupation_similarity(job_uri, job_isco, e.occupation_uri, e.isco_group)
+        occ = e.confidence * occupation_similarity(job_uri, job_isco, e.occupation_uri,
+                                                   e.isco_group)
         exp = occ * min(e.years / EXPERIENCE_SATURATION_YEARS, 1.0)
         if (occ, exp) > (best_occ, best_exp):
             best_occ, best_exp = occ, exp

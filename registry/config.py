@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "test", "production"] = "dev"
     var_dir: Path = REPO_ROOT / "var"
+    # Derived data that only depends on inputs and the model (parsed ESCO, label embeddings):
+    # kept outside the checkout so fresh clones on the same machine reuse it.
+    cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shetu"
     database_url: str = ""
     data_dir: Path = REPO_ROOT.parent / "shared" / "data"
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
@@ -45,6 +49,12 @@ class Settings(BaseSettings):
     def _derive_and_refuse_unsafe(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'shetu.db'}"
+        if "model" not in self.model_fields_set:
+            # `shetu models activate NAME` writes var/models/ACTIVE; SHETU_MODEL overrides it.
+            pointer = self.var_dir / "models" / "ACTIVE"
+            name = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
+            if name and (self.var_dir / "models" / name / "model").is_dir():
+                self.model = str(self.var_dir / "models" / name / "model")
         if self.demo_accounts is None:
             self.demo_accounts = self.env != "production"
         if self.env == "production":

@@ -27,10 +27,11 @@ def make_settings(var_dir: Path, **overrides) -> Settings:
 
 @pytest.fixture(scope="session")
 def taxonomy():
-    """The real ESCO taxonomy (parsed once, cached under var/cache)."""
+    """The real ESCO taxonomy (parsed once, cached in the settings' cache dir)."""
     from matcher.taxonomy import load_taxonomy
 
-    return load_taxonomy(DATA_DIR / "taxonomy" / "esco-1.1.1", REPO_ROOT / "var" / "cache")
+    s = make_settings(REPO_ROOT / "var")
+    return load_taxonomy(s.esco_dir, s.cache_dir)
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
         ctx.log(f"  indexing {len(workers)} workers and {len(jobs)} job orders "
                 f"with {ix.encoder.name}...")
         ix.drain_outbox()
-        scores: dict[str, list[float]] = {"shetu": [], "bm25": [], "embedding": []}
+        scores: dict[str, list[float]] = {"shetu": [], "bm25": [], "minilm": []}
         with session_scope(settings.database_url) as s:
             for jid, job in zip(job_ids, jobs, strict=True):
                 jo = s.get(JobOrder, jid)
@@ -170,10 +170,10 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
                 vec_ranked = [h.id for h in sorted(vh, key=lambda h: -h.vector_score)]
                 scores["shetu"].append(graded_ndcg(shetu, rel))
                 scores["bm25"].append(graded_ndcg(kw_ranked, rel))
-                scores["embedding"].append(graded_ndcg(vec_ranked, rel))
+                scores["minilm"].append(graded_ndcg(vec_ranked, rel))
         ix.backend.close()
     means = {k: round(sum(v) / len(v), 4) for k, v in scores.items()}
-    best_base = max(means["bm25"], means["embedding"])
+    best_base = max(means["bm25"], means["minilm"])
     return {"rows": [{"dataset": f"ESCO candidates benchmark ({len(jobs)} job orders, "
                                  f"{len(workers)} workers, graded 0–3)",
                       "n": len(jobs), "metric": "nDCG@10", "systems": means}],

@@ -1,27 +1,42 @@
-"""Taxonomy look-ups: text → ranked ESCO occupations or skills."""
+"""Taxonomy look-ups: text → ranked ESCO occupations or skills (the same functions as the CLI)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Literal
 
-from api.deps import SettingsDep, UserDep
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import IndexerDep, SettingsDep, UserDep
+from matcher.normalise import get_occupation_ranker, get_skill_ranker, suggest_concepts
 
 router = APIRouter(prefix="/api/v1/taxonomy", tags=["taxonomy"])
+Lang = Literal["en", "bn"] | None
 
 
 @router.get("/occupations")
 def occupations(settings: SettingsDep, _user: UserDep, q: str = Query(..., max_length=20_000),
-                top: int = Query(10, ge=1, le=50), lang: str | None = Query(None)) -> dict:
-    """Rank ESCO occupations for a job title, job ad or self-description."""
-    from training.rankers import get_occupation_ranker
-
+                top: int = Query(10, ge=1, le=50), lang: Lang = None) -> dict:
+    """Rank ESCO occupations for a job title, job ad or self-description (en or bn)."""
     return {"query": q, "results": get_occupation_ranker(settings).rank(q, top_k=top, lang=lang)}
 
 
 @router.get("/skills")
 def skills(settings: SettingsDep, _user: UserDep, q: str = Query(..., max_length=20_000),
-           top: int = Query(10, ge=1, le=50)) -> dict:
+           top: int = Query(10, ge=1, le=50), lang: Lang = None) -> dict:
     """Rank ESCO skills for a text."""
-    from training.rankers import get_skill_ranker
+    return {"query": q, "results": get_skill_ranker(settings).rank(q, top_k=top, lang=lang)}
 
-    return {"query": q, "results": get_skill_ranker(settings).rank(q, top_k=top)}
+
+class SuggestIn(BaseModel):
+    """Free text of a job order or a worker profile."""
+
+    text: str = Field(min_length=1, max_length=20_000)
+    lang: Lang = None
+
+
+@router.post("/suggest")
+def suggest(body: SuggestIn, settings: SettingsDep, ix: IndexerDep, _user: UserDep) -> dict:
+    """Suggest ESCO occupations and skills, with scores, for a record given only as text."""
+    return suggest_concepts(body.text, get_occupation_ranker(settings), get_skill_ranker(settings),
+                            ix.taxonomy, lang=body.lang)

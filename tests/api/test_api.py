@@ -224,3 +224,21 @@ def test_search_documents_hold_no_identity_numbers(seeded):
     for secret in (w["phone"], w["nid_number"], w["passport_number"], w["full_name"]):
         if secret:
             assert secret not in flat
+
+
+def test_taxonomy_lookups_rank_esco_concepts(client, tokens):
+    assert client.get("/api/v1/taxonomy/occupations?q=welder").status_code == 401
+    r = client.get("/api/v1/taxonomy/occupations?q=welder&top=5", headers=tokens["officer"])
+    assert r.status_code == 200
+    results = r.json()["results"]
+    assert 0 < len(results) <= 5
+    assert {"uri", "code", "label", "score"} <= set(results[0])
+    assert any("weld" in x["label"] for x in results)
+    r = client.get("/api/v1/taxonomy/skills?q=lay bricks", headers=tokens["worker"])
+    assert r.status_code == 200 and r.json()["results"]
+    r = client.post("/api/v1/taxonomy/suggest", headers=tokens["admin"],
+                    json={"text": "I laid tiles and bricks on building sites in Riyadh"})
+    body = r.json()
+    assert r.status_code == 200 and body["occupations"] and body["skills"]
+    assert client.post("/api/v1/taxonomy/suggest", headers=tokens["admin"],
+                       json={"text": ""}).status_code == 422

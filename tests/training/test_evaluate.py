@@ -1,0 +1,93 @@
+"""Evaluation harness: metrics, the task registry, the results table in docs/quality.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.encoder import HashingEncoder
+from matcher.normalise import Concept, ConceptRanker
+from training import eval_tasks
+from training.eval_tasks import (
+    METRICS,
+    TASKS,
+    EvalContext,
+    average_precision,
+    ndcg_at,
+    read_bangla_set,
+    reciprocal_rank,
+    score_systems,
+)
+from training.evaluate import format_table, write_docs
+
+
+def test_metrics_on_a_known_ranking() -> None:
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5])  # ranking: 0,1,2,3,4
+    assert average_precision(scores, [0, 2]) == pytest.approx((1 / 1 + 2 / 3) / 2)
+    assert reciprocal_rank(scores, [2, 3]) == pytest.approx(1 / 3)
+    assert reciprocal_rank(scores, [4], k=3) == 0.0
+    assert METRICS["R@1"](scores, [1]) == 0.0 and METRICS["R@5"](scores, [4]) == 1.0
+    assert ndcg_at(scores, [0], 10) == pytest.approx(1.0)
+    assert ndcg_at(scores, [1], 10) == pytest.approx(1 / np.log2(3))
+
+
+def test_ties_do_not_flatter_a_system() -> None:
+    flat = np.zeros(100)
+    assert reciprocal_rank(flat, [5]) == pytest.approx(1 / 100)
+
+
+def test_score_systems_compares_systems_on_the_same_queries() -> None:
+    good = np.eye(4)
+    bad = np.eye(4)[::-1]
+    rows = score_systems({"shetu": lambda a, b: good[a:b], "minilm": lambda a, b: bad[a:b]},
+                         [[0], [1], [2], [3]], ("MRR", "R@1"), "toy")
+    mrr = next(r for r in rows if r["metric"] == "MRR")
+    assert mrr["n"] == 4 and mrr["systems"]["shetu"] == 1.0 and mrr["systems"]["minilm"] < 1.0
+
+
+def test_registry_has_the_issue_tasks_and_accepts_new_ones() -> None:
+    assert {"talentclef-a", "skillspan", "job2skill", "esco-altlabels", "bangla"} <= set(TASKS)
+    assert all(callable(f) for f in TASKS.values())
+
+
+def test_bangla_set_is_large_enough_and_covers_the_common_trades() -> None:
+    rows = read_bangla_set()
+    assert len(rows) >= 60
+    trades = {t for _, _, t in rows}
+    assert {"mason", "electrician", "welder", "cleaner", "driver", "caregiver", "garment"} <= trades
+    assert all(u.startswith("http://data.europa.eu/esco/occupation/") for _, us, _ in rows
+               for u in us)
+
+
+def test_esco_altlabels_is_leave_one_out(tmp_path: Path) -> None:
+    """A label that exists only on its own occupation cannot be found by its label entry."""
+    concepts = [Concept("u:a", "alpha worker", ("zebra keeper",), "alpha worker"),
+                Concept("u:b", "beta worker", ("zebra handler",), "beta worker")]
+    ranker = ConceptRanker("occupations", concepts, HashingEncoder(), cache_dir=tmp_path,
+                           show_progress=False)
+    ctx = EvalContext(data_dir=tmp_path, esco_dir=tmp_path, cache_dir=tmp_path,
+                      model="hashing", baseline_model="hashing", log=lambda _m: None)
+    ctx._memo.update({"occupations": ranker,
+                      "pref-occupations": HashingEncoder().encode(["alpha worker",
+                                                                   "beta worker"])})
+    res = eval_tasks.esco_altlabels(ctx)
+    shetu = {r["metric"]: r["systems"]["shetu"] for r in res["rows"]}
+    # "zebra keeper" left out of u:a → the only lexical match left is u:b's "zebra handler"
+    assert shetu["R@1"] == 0.0
+
+
+def test_docs_table_is_regenerated_in_place(tmp_path: Path) -> None:
+    doc = tmp_path / "quality.md"
+    doc.write_text("# Quality\n\nintro kept\n", encoding="utf-8")
+    results = {"esco-altlabels": {"rows": [{"dataset": "ESCO 1.1.1 alt labels (LOO)", "n": 5,
+                                            "metric": "MRR@10", "systems": {
+                                                "shetu": 0.8, "bm25": 0.6, "minilm": 0.5}}],
+                                  "notes": "x", "seconds": 1.0}}
+    write_docs(results, "m", doc)
+    write_docs(results, "m", doc)
+    text = doc.read_text(encoding="utf-8")
+    assert "intro kept" in text and text.count("results:start") == 1
+    assert "**0.800**" in text and "≥ 0.75 met" in text and "`shetu eval esco-altlabels`" in text
+    assert "0.800" in format_table(results)

@@ -1,0 +1,430 @@
+"""Evaluation tasks: each compares Shetu with two baselines on the same data.
+
+A task is a function ``task(ctx: EvalContext) -> dict`` registered in :data:`TASKS`. It returns::
+
+    {"rows": [{"dataset": str, "n": int, "metric": str,
+               "systems": {"shetu": float, "bm25": float, "minilm": float}}, ...],
+     "notes": str}
+
+Baselines (same data, same command): ``bm25`` = Okapi BM25 over ESCO labels (preferred +
+alternative, best label per concept; for TalentCLEF, over the corpus titles), and ``minilm`` =
+all-MiniLM-L6-v2 zero-shot, cosine to preferred labels (TalentCLEF: to the corpus titles).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matcher.bm25 import BM25Index, OverlapIndex
+from matcher.encoder import PACKAGED, TextEncoder, get_encoder
+from matcher.normalise import (
+    ConceptRanker,
+    build_occupation_ranker,
+    build_skill_ranker,
+    translate_bangla,
+)
+from matcher.taxonomy import Taxonomy, load_taxonomy
+
+BANGLA_SET = Path(__file__).resolve().parent / "data" / "bangla_occupation_queries.tsv"
+EXCLUDED_SKILL_LABELS = {"LABEL NOT PRESENT", "UNDERSPECIFIED"}
+
+
+# --------------------------------------------------------------------------------------------
+# Context
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EvalContext:
+    """What a task needs: data paths, the model under test, and lazily built shared objects."""
+
+    data_dir: Path
+    esco_dir: Path
+    cache_dir: Path
+    model: str = PACKAGED
+    baseline_model: str = PACKAGED
+    limit: int | None = None
+    seed: int = 13
+    log: Callable[[str], None] = print
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Any, model: str | None = None, **kw: Any) -> EvalContext:
+        """Build a context from ``registry.config.Settings`` (or anything with the same fields)."""
+        return cls(data_dir=Path(settings.data_dir), esco_dir=Path(settings.esco_dir),
+                   cache_dir=Path(settings.cache_dir), model=model or settings.model,
+                   **kw)
+
+    def _get(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            t = time.time()
+            self._memo[key] = build()
+            if time.time() - t > 2:
+                self.log(f"  [{key} ready in {time.time() - t:.0f}s]")
+        return self._memo[key]
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.data_dir / "eval"
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self._get("taxonomy", lambda: load_taxonomy(self.esco_dir, self.cache_dir))
+
+    @property
+    def encoder(self) -> TextEncoder:
+        return get_encoder(self.model)
+
+    @property
+    def baseline_encoder(self) -> TextEncoder:
+        return get_encoder(self.baseline_model)
+
+    @property
+    def occupations(self) -> ConceptRanker:
+        return self._get("occupations", lambda: build_occupation_ranker(
+            self.taxonomy, self.encoder, self.cache_dir))
+
+    @property
+    def skills(self) -> ConceptRanker:
+        return self._get("skills", lambda: build_skill_ranker(
+            self.taxonomy, self.encoder, self.cache_dir))
+
+    def preferred_vectors(self, ranker: ConceptRanker) -> np.ndarray:
+        """Return baseline MiniLM vectors of each concept's preferred label (reusing the cache)."""
+        def build() -> np.ndarray:
+            if getattr(ranker.encoder, "name", "") == getattr(self.baseline_encoder, "name", "-"):
+                return ranker.label_vecs[ranker.starts]
+            return self.baseline_encoder.encode([c.label for c in ranker.concepts])
+        return self._get(f"pref-{ranker.kind}", build)
+
+    def label_bm25(self, ranker: ConceptRanker) -> BM25Index:
+        """Return a BM25 index whose documents are the ranker's label entries."""
+        return self._get(f"bm25-{ranker.kind}", lambda: BM25Index(ranker.entries))
+
+    def sample(self, items: list, n: int) -> list:
+        """Return a seeded sample of at most ``limit`` (or ``n``) items, order kept."""
+        n = min(len(items), self.limit or n)
+        if n >= len(items):
+            return items
+        idx = sorted(random.Random(self.seed).sample(range(len(items)), n))
+        return [items[i] for i in idx]
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics (binary relevance)
+# --------------------------------------------------------------------------------------------
+
+
+def _ranks_of_relevant(scores: np.ndarray, relevant: Sequence[int]) -> np.ndarray:
+    """Return the 1-based ranks of the relevant items in a descending sort of ``scores``."""
+    rel = np.asarray(sorted(set(relevant)), dtype=np.int64)
+    if len(rel) == 0:
+        return rel
+    rs = scores[rel]
+    # rank = 1 + number of items scoring strictly higher, ties broken against the relevant item
+    higher = (scores[None, :] > rs[:, None]).sum(axis=1)
+    ties = (scores[None, :] == rs[:, None]).sum(axis=1) - 1
+    return np.sort(1 + higher + ties)
+
+
+def average_precision(scores: np.ndarray, relevant: Sequence[int]) -> float:
+    ranks = _ranks_of_relevant(scores, relevant)
+    if len(ranks) == 0:
+        return 0.0
+    return float(np.mean(np.arange(1, len(ranks) + 1) / ranks))
+
+
+def reciprocal_rank(scores: np.ndarray, relevant: Sequence[int], k: int | None = None) -> float:
+    ranks = _ranks_of_relevant(scores, relevant)
+    if len(ranks) == 0 or (k is not None and ranks[0] > k):
+        return 0.0
+    return float(1.0 / ranks[0])
+
+
+def recall_at(scores: np.ndarray, relevant: Sequence[int], k: int) -> float:
+    ranks = _ranks_of_relevant(scores, relevant)
+    return float((ranks <= k).sum() / len(ranks)) if len(ranks) else 0.0
+
+
+def hit_at(scores: np.ndarray, relevant: Sequence[int], k: int) -> float:
+    ranks = _ranks_of_relevant(scores, relevant)
+    return float(len(ranks) > 0 and ranks[0] <= k)
+
+
+def ndcg_at(scores: np.ndarray, relevant: Sequence[int], k: int = 10) -> float:
+    ranks = _ranks_of_relevant(scores, relevant)
+    if len(ranks) == 0:
+        return 0.0
+    dcg = float(np.sum(1.0 / np.log2(ranks[ranks <= k] + 1)))
+    ideal = float(np.sum(1.0 / np.log2(np.arange(1, min(k, len(ranks)) + 1) + 1)))
+    return dcg / ideal
+
+
+METRICS: dict[str, Callable[[np.ndarray, Sequence[int]], float]] = {
+    "MAP": average_precision,
+    "MRR": reciprocal_rank,
+    "MRR@10": lambda s, r: reciprocal_rank(s, r, 10),
+    "nDCG@10": lambda s, r: ndcg_at(s, r, 10),
+    "R@1": lambda s, r: hit_at(s, r, 1),
+    "R@5": lambda s, r: hit_at(s, r, 5),
+    "R@10": lambda s, r: hit_at(s, r, 10),
+}
+
+
+def score_systems(systems: dict[str, Callable[[int, int], np.ndarray]], qrels: list[list[int]],
+                  metrics: Sequence[str], dataset: str, batch: int = 256) -> list[dict]:
+    """Average ``metrics`` over queries for each system; a system maps a query slice to scores."""
+    sums = {s: dict.fromkeys(metrics, 0.0) for s in systems}
+    for name, fn in systems.items():
+        for start in range(0, len(qrels), batch):
+            block = fn(start, min(start + batch, len(qrels)))
+            for j, rel in enumerate(qrels[start:start + batch]):
+                for m in metrics:
+                    sums[name][m] += METRICS[m](block[j], rel)
+    n = max(len(qrels), 1)
+    return [{"dataset": dataset, "n": len(qrels), "metric": m,
+             "systems": {s: round(sums[s][m] / n, 4) for s in systems}} for m in metrics]
+
+
+def _softmax_rows(x: np.ndarray, top: int, temp: float) -> np.ndarray:
+    """Keep each row's ``top`` scores, softmax them at ``temp``; zeros elsewhere."""
+    out = np.zeros_like(x)
+    idx = np.argpartition(-x, top - 1, axis=1)[:, :top]
+    rows = np.arange(x.shape[0])[:, None]
+    v = x[rows, idx] / temp
+    v = np.exp(v - v.max(axis=1, keepdims=True))
+    out[rows, idx] = v / v.sum(axis=1, keepdims=True)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks
+# --------------------------------------------------------------------------------------------
+
+
+def _read_tsv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [r for r in csv.reader(fh, delimiter="\t") if r]
+
+
+def talentclef_a(ctx: EvalContext) -> dict:
+    """TalentCLEF 2025 task A validation: job title → similar job titles (MAP, MRR, nDCG@10).
+
+    Shetu = direct cosine + lexical overlap + an ESCO bridge: each title's distribution over its
+    top ESCO occupations (from the occupation ranker); two titles are similar when they map to
+    the same occupations.
+    """
+    rows: list[dict] = []
+    base = ctx.eval_dir / "talentclef2025-task-a" / "validation"
+    occ = ctx.occupations
+    for lang in ("english", "spanish", "german", "chinese"):
+        d = base / lang
+        if not d.exists():
+            continue
+        queries = [(r[0], r[1]) for r in _read_tsv(d / "queries")[1:]]
+        corpus = [(r[0], r[1]) for r in _read_tsv(d / "corpus_elements")[1:]]
+        cpos = {cid: i for i, (cid, _) in enumerate(corpus)}
+        rel: dict[str, list[int]] = {}
+        for r in _read_tsv(d / "qrels.tsv"):
+            if len(r) >= 4 and r[3].strip() not in ("0", "") and r[2] in cpos:
+                rel.setdefault(r[0], []).append(cpos[r[2]])
+        queries = [q for q in queries if q[0] in rel]
+        qrels = [rel[qid] for qid, _ in queries]
+        qt = [t for _, t in queries]
+        ct = [t for _, t in corpus]
+        t0 = time.time()
+        enc, benc = ctx.encoder, ctx.baseline_encoder
+        qv, cv = enc.encode(qt), enc.encode(ct)
+        bq, bc = (qv, cv) if enc is benc else (benc.encode(qt), benc.encode(ct))
+        lex_index = OverlapIndex(ct)
+        dc, qc, _ = lex_index.score(qt)
+        lex = np.sqrt(dc * qc)
+        qp = _softmax_rows(occ.score_matrix([occ.prepare(t) for t in qt]), 30, 0.1)
+        cp = _softmax_rows(occ.score_matrix([occ.prepare(t) for t in ct]), 30, 0.1)
+        qp /= np.linalg.norm(qp, axis=1, keepdims=True) + 1e-9
+        cp /= np.linalg.norm(cp, axis=1, keepdims=True) + 1e-9
+        shetu = 0.45 * (qv @ cv.T) + 0.45 * (qp @ cp.T) + 0.1 * lex
+        bm25 = BM25Index(ct).score(qt)
+        zero = bq @ bc.T
+        systems = {"shetu": lambda a, b, s=shetu: s[a:b], "bm25": lambda a, b, s=bm25: s[a:b],
+                   "minilm": lambda a, b, s=zero: s[a:b]}
+        rows += score_systems(systems, qrels, ("MAP", "MRR", "nDCG@10"),
+                              f"TalentCLEF25-A val {lang[:2].upper()}")
+        ctx.log(f"  talentclef-a {lang}: {len(qt)} queries, {len(ct)} titles, "
+                f"{time.time() - t0:.0f}s")
+    return {"rows": rows, "notes": "BM25 and MiniLM rank the corpus titles directly."}
+
+
+def esco_altlabels(ctx: EvalContext) -> dict:
+    """ESCO alternative label → its occupation, leave-one-out (MRR@10, R@1, R@10).
+
+    The query label is removed from its own occupation's label set (dense and lexical) before
+    ranking; occupation description texts carry no alternative labels.
+    """
+    occ = ctx.occupations
+    pairs = []
+    for i, c in enumerate(occ.concepts):
+        for alt in c.alt_labels:
+            e = occ.entry_key.get((i, alt.strip().casefold()))
+            if e is not None and alt.strip().casefold() != c.label.casefold():
+                pairs.append((alt, i, e))
+    pairs = ctx.sample(pairs, 2000)
+    texts = [occ.prepare(a) for a, _, _ in pairs]
+    qrels = [[i] for _, i, _ in pairs]
+    exclude = [e for _, _, e in pairs]
+    shetu = occ.score_matrix(texts, exclude=exclude)
+    bm = ctx.label_bm25(occ).score(texts)
+    zero = ctx.baseline_encoder.encode(texts) @ ctx.preferred_vectors(occ).T
+    for r, e in enumerate(exclude):
+        bm[r, e] = 0.0
+    bm = np.maximum.reduceat(bm, occ.starts, axis=1)
+    systems = {"shetu": lambda a, b: shetu[a:b], "bm25": lambda a, b: bm[a:b],
+               "minilm": lambda a, b: zero[a:b]}
+    rows = score_systems(systems, qrels, ("MRR@10", "R@1", "R@10"),
+                         f"ESCO 1.1.1 alt labels (LOO, {len(pairs)} sampled)")
+    return {"rows": rows, "notes": "Sample seeded; the query label is left out of its occupation."}
+
+
+def _skill_uris_by_label(ranker: ConceptRanker) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, c in enumerate(ranker.concepts):
+        out.setdefault(c.label.casefold(), []).append(i)
+    return out
+
+
+def _skill_baselines(ctx: EvalContext, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    sk = ctx.skills
+    bm = np.maximum.reduceat(ctx.label_bm25(sk).score(texts), sk.starts, axis=1)
+    zero = ctx.baseline_encoder.encode(texts) @ ctx.preferred_vectors(sk).T
+    return bm, zero
+
+
+def skillspan(ctx: EvalContext) -> dict:
+    """SkillSpan spans (HOUSE + TECH, validation + test) → ESCO skill (MRR, R@5)."""
+    sk = ctx.skills
+    by_label = _skill_uris_by_label(sk)
+    d = ctx.eval_dir / "skillspan-esco"
+    spans, qrels = [], []
+    for f in sorted(d.glob("*_annotations.csv")):
+        with open(f, encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                label = r["label"].strip()
+                if label in EXCLUDED_SKILL_LABELS or label.casefold() not in by_label:
+                    continue
+                spans.append((r.get("sub_span") or "").strip() or r["span"].strip())
+                qrels.append(by_label[label.casefold()])
+    idx = ctx.sample(list(range(len(spans))), 10**9)
+    spans, qrels = [spans[i] for i in idx], [qrels[i] for i in idx]
+    texts = [sk.prepare(s) for s in spans]
+    shetu = sk.score_matrix(texts)
+    bm, zero = _skill_baselines(ctx, texts)
+    systems = {"shetu": lambda a, b: shetu[a:b], "bm25": lambda a, b: bm[a:b],
+               "minilm": lambda a, b: zero[a:b]}
+    rows = score_systems(systems, qrels, ("MRR", "R@5"), "SkillSpan→ESCO (house+tech, val+test)")
+    return {"rows": rows, "notes": "Spans labelled LABEL NOT PRESENT / UNDERSPECIFIED excluded."}
+
+
+def job2skill(ctx: EvalContext) -> dict:
+    """TechWolf vacancy titles → ESCO skills (MAP, nDCG@10; silver labels).
+
+    Shetu = direct skill ranking of the title, blended with the essential and optional skills of
+    the title's top ESCO occupations.
+    """
+    sk, occ, tax = ctx.skills, ctx.occupations, ctx.taxonomy
+    by_label = _skill_uris_by_label(sk)
+    titles, qrels = [], []
+    with gzip.open(ctx.eval_dir / "techwolf-job2skill" / "job_skill_val.jsonl.gz", "rt",
+                   encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            rel = sorted({i for s in r["skills"] for i in by_label.get(s.casefold(), [])})
+            if rel:
+                titles.append(r["title"])
+                qrels.append(rel)
+    idx = ctx.sample(list(range(len(titles))), 2000)
+    titles, qrels = [titles[i] for i in idx], [qrels[i] for i in idx]
+    texts = [sk.prepare(t) for t in titles]
+    # occupation → skill matrix (essential 1.0, optional 0.5)
+    from scipy import sparse
+
+    rows_i, cols_i, vals = [], [], []
+    for oi, c in enumerate(occ.concepts):
+        for w, rel in ((1.0, tax.essential), (0.5, tax.optional)):
+            for s in rel.get(c.uri, ()):
+                j = sk.uri_index.get(s)
+                if j is not None:
+                    rows_i.append(oi)
+                    cols_i.append(j)
+                    vals.append(w)
+    o2s = sparse.csr_matrix((vals, (rows_i, cols_i)), shape=(len(occ.concepts),
+                                                            len(sk.concepts)))
+    bm, zero = _skill_baselines(ctx, texts)
+
+    def shetu_block(a: int, b: int) -> np.ndarray:
+        direct = sk.score_matrix(texts[a:b])
+        p = _softmax_rows(occ.score_matrix([occ.prepare(t) for t in titles[a:b]]), 5, 0.03)
+        via = np.asarray((sparse.csr_matrix(p) @ o2s).todense(), dtype=np.float32)
+        return 0.3 * direct + 0.7 * via + 1e-3 * direct
+
+    systems = {"shetu": shetu_block, "bm25": lambda a, b: bm[a:b], "minilm": lambda a, b: zero[a:b]}
+    rows = score_systems(systems, qrels, ("MAP", "nDCG@10"),
+                         f"TechWolf job→skills val ({len(titles)} titles sampled)")
+    return {"rows": rows, "notes": "Silver labels (model-extracted); sample seeded."}
+
+
+def read_bangla_set(path: Path = BANGLA_SET) -> list[tuple[str, list[str], str]]:
+    """Return ``(query, expected occupation URIs, trade)`` rows of the Bangla test set."""
+    out = []
+    for r in _read_tsv(path):
+        if r[0].startswith("#") or r[0] == "query":
+            continue
+        out.append((r[0], [u.strip() for u in r[1].split("|") if u.strip()], r[2] if len(r) > 2
+                    else ""))
+    return out
+
+
+def bangla(ctx: EvalContext) -> dict:
+    """Bangla self-descriptions of common migrant trades → ESCO occupation (R@10, MRR@10)."""
+    occ = ctx.occupations
+    rows_ = read_bangla_set()
+    qrels = [[occ.uri_index[u] for u in uris if u in occ.uri_index] for _, uris, _ in rows_]
+    raw = [q for q, _, _ in rows_]
+    shetu = occ.score_matrix([occ.prepare(q, "bn") for q in raw])
+    bm = np.maximum.reduceat(ctx.label_bm25(occ).score(raw), occ.starts, axis=1)
+    zero = ctx.baseline_encoder.encode(raw) @ ctx.preferred_vectors(occ).T
+    systems = {"shetu": lambda a, b: shetu[a:b], "bm25": lambda a, b: bm[a:b],
+               "minilm": lambda a, b: zero[a:b]}
+    rows = score_systems(systems, qrels, ("R@10", "MRR@10"),
+                         f"Bangla trade self-descriptions ({len(raw)}, in repo)")
+    hits = sum(1 for q in raw if translate_bangla(q))
+    return {"rows": rows, "notes": f"Lexicon translated {hits}/{len(raw)} queries; baselines get "
+                                   "the raw Bangla text."}
+
+
+TASKS: dict[str, Callable[[EvalContext], dict]] = {
+    "talentclef-a": talentclef_a,
+    "esco-altlabels": esco_altlabels,
+    "skillspan": skillspan,
+    "job2skill": job2skill,
+    "bangla": bangla,
+}
+
+
+def _candidates(ctx: EvalContext) -> dict:
+    # End-to-end: exercises indexer.ranking, so it is imported only when this task runs.
+    from training.eval_candidates import candidates
+
+    return candidates(ctx)
+
+
+TASKS["candidates"] = _candidates
