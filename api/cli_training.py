@@ -1,0 +1,139 @@
+"""``shetu train encoder|reranker`` and ``shetu models list|activate``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+train_app = typer.Typer(help="Train models from the taxonomy and recorded outcomes.",
+                        no_args_is_help=True)
+models_app = typer.Typer(help="List and activate trained model artefacts.", no_args_is_help=True)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from api.cli import _settings as cli_settings
+
+    return cli_settings()
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@train_app.command("encoder")
+def train_encoder(
+    max_minutes: Annotated[float, typer.Option(help="training time budget (evaluation extra)")]
+    = 20.0,
+    max_steps: Annotated[int | None, typer.Option(help="stop after this many batches")] = None,
+    name: Annotated[str, typer.Option(help="artefact name prefix")] = "minilm-shetu",
+    batch_size: Annotated[int, typer.Option(min=2)] = 32,
+    lr: Annotated[float, typer.Option(help="peak learning rate")] = 5e-5,
+    outcomes: Annotated[bool, typer.Option(help="add recorded outcome pairs (job → worker)")]
+    = False,
+    eval_tasks: Annotated[str, typer.Option(help="comma-separated eval tasks ('' for none)")]
+    = "talentclef-a,esco-altlabels",
+    eval_limit: Annotated[int | None, typer.Option(help="at most this many queries a task")]
+    = None,
+    max_examples: Annotated[int | None, typer.Option(help="train on a subset")] = None,
+    threads: Annotated[int | None, typer.Option(help="torch threads (default: half the cores)")]
+    = None,
+) -> None:
+    """Fine-tune the encoder on ESCO/O*NET pairs; evaluate before and after; save an artefact."""
+    from training.finetune import DEFAULT_SOURCES, finetune, summarise
+
+    s = _settings()
+    sources = [*DEFAULT_SOURCES, *(["outcome"] if outcomes else [])]
+    out = finetune(s, name=name, max_minutes=max_minutes, max_steps=max_steps,
+                   batch_size=batch_size, lr=lr, sources=sources, max_examples=max_examples,
+                   eval_tasks=[t for t in eval_tasks.split(",") if t], eval_limit=eval_limit,
+                   threads=threads, log=_log)
+    metrics = json.loads((out / "metrics.json").read_text())
+    for k, v in summarise(metrics).items():
+        typer.echo(f"{k}: {v}")
+    typer.echo(f"saved {out.name} (activate with: shetu models activate {out.name})")
+
+
+@train_app.command("reranker")
+def train_reranker_cmd(
+    synthetic: Annotated[bool, typer.Option(help="train on synthetic outcomes with a known "
+                                                 "preference instead of the registry's")] = False,
+    activate: Annotated[bool, typer.Option(help="activate it if it beats the hand-set weights")]
+    = False,
+) -> None:
+    """Train the re-ranker on recorded outcomes (grouped CV by job order, calibrated)."""
+    from training.models import models_dir, write_pointer
+    from training.reranker import outcome_table, save_reranker, synthetic_outcomes, train_reranker
+
+    s = _settings()
+    table = synthetic_outcomes() if synthetic else outcome_table(s)
+    result = train_reranker(table)
+    typer.echo(result.message)
+    if result.fallback:
+        typer.echo("no re-ranker saved: ranking keeps the hand-set weights")
+        return
+    out = save_reranker(result, models_dir(s.var_dir),
+                        source="synthetic" if synthetic else "registry")
+    typer.echo(f"weights: {json.dumps(result.weights)}")
+    typer.echo(f"metrics: {json.dumps(result.metrics)}")
+    typer.echo(f"saved {out.name}")
+    if activate and result.recommended:
+        write_pointer(s.var_dir, "reranker", out.name)
+        typer.echo(f"activated {out.name}")
+
+
+@models_app.command("list")
+def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List model artefacts, newest first (* = active)."""
+    from training.models import list_models
+
+    s = _settings()
+    infos = list_models(s.var_dir)
+    if as_json:
+        typer.echo(json.dumps([{"name": i.name, "kind": i.kind, "created": i.created,
+                                "active": i.active, "summary": i.summary} for i in infos],
+                              indent=1))
+        return
+    if not infos:
+        typer.echo("no trained models (the packaged MiniLM and hand-set weights are in use)")
+    for i in infos:
+        typer.echo(f"{'*' if i.active else ' '} {i.kind:<9} {i.name}  {i.created}")
+        for k, v in list(i.summary.items())[:6]:
+            typer.echo(f"      {k}: {v}")
+    typer.echo(f"encoder in use: {s.model}")
+
+
+@models_app.command("activate")
+def models_activate(
+    name: Annotated[str, typer.Argument(help="artefact name, 'packaged' or 'hand-set'")],
+    wait: Annotated[bool, typer.Option(help="re-index in this process and wait")] = False,
+) -> None:
+    """Activate a model: an encoder re-indexes in the background and is swapped in when done."""
+    from training.models import (
+        HAND_SET_NAME,
+        PACKAGED_NAME,
+        UnknownModelError,
+        activate,
+        activate_in_background,
+        resolve,
+    )
+
+    s = _settings()
+    try:
+        kind = "encoder" if name == PACKAGED_NAME else "reranker" if name == HAND_SET_NAME \
+            else resolve(s.var_dir, name).kind
+    except UnknownModelError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(1) from exc
+    if kind == "reranker" or wait:
+        result = activate(s, name)
+        typer.echo(f"activated {result['kind']} {name}"
+                   + (f": re-indexed {result['reindexed']}" if "reindexed" in result else ""))
+        if kind == "encoder":
+            typer.echo("restart `shetu serve` and workers so that new writes use it")
+        return
+    pid, log = activate_in_background(s, name)
+    typer.echo(f"re-indexing with {name} in the background (pid {pid}, log {log}); the new index "
+               "version is swapped in and the pointer written when it is complete")

@@ -1,0 +1,194 @@
+"""Versioned model artefacts under ``var/models/`` and the pointers to the active ones.
+
+    var/models/<name>-<timestamp>/meta.json     kind (encoder | reranker), created, summary
+    var/models/ACTIVE                           name of the active encoder artefact
+    var/models/ACTIVE_RERANKER                  name of the active re-ranker artefact
+
+How an activated encoder reaches the system: ``registry.config.Settings.model`` resolves
+``var/models/ACTIVE`` when ``SHETU_MODEL`` is not set (``SHETU_MODEL`` always wins). Activating
+an encoder first builds a new index version with it beside the live one (``Indexer.reindex``:
+searches keep using the old version meanwhile), swaps it in when complete, and only then writes
+the pointer. Processes that already loaded an encoder (``shetu serve``, Celery workers) keep it
+until restarted: restart them after activation so that new writes are encoded with the new
+model. The active re-ranker (``indexer.ranking`` reads its ``weights.json`` on every search)
+takes effect at once and needs no re-index.
+
+``shetu models activate packaged`` goes back to the packaged MiniLM (re-index, pointer removed);
+``shetu models activate hand-set`` goes back to the hand-set weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ACTIVE = "ACTIVE"
+ACTIVE_RERANKER = "ACTIVE_RERANKER"  # also read by indexer.ranking (no import: dependency rule)
+PACKAGED_NAME = "packaged"
+HAND_SET_NAME = "hand-set"
+POINTERS = {"encoder": ACTIVE, "reranker": ACTIVE_RERANKER}
+
+
+class UnknownModelError(KeyError):
+    """Raised when no artefact has the given name."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One artefact directory."""
+
+    name: str
+    kind: str
+    path: Path
+    created: str
+    summary: dict[str, Any]
+    active: bool
+
+    @property
+    def encoder_ref(self) -> str:
+        """The ``Settings.model`` value that loads this encoder."""
+        return str(self.path / "model")
+
+
+def models_dir(var_dir: Path) -> Path:
+    """Return ``var_dir/models``."""
+    return Path(var_dir) / "models"
+
+
+def active_name(var_dir: Path, kind: str = "encoder") -> str | None:
+    """Return the name the ``kind`` pointer names, or None."""
+    p = models_dir(var_dir) / POINTERS[kind]
+    try:
+        return p.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def list_models(var_dir: Path) -> list[ModelInfo]:
+    """Return every complete artefact, newest first."""
+    root = models_dir(var_dir)
+    active = {k: active_name(var_dir, k) for k in POINTERS}
+    out = []
+    for meta in root.glob("*/meta.json"):
+        try:
+            m = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        kind = m.get("kind", "encoder")
+        name = meta.parent.name
+        out.append(ModelInfo(name, kind, meta.parent, m.get("created", ""),
+                             m.get("summary", {}), active.get(kind) == name))
+    return sorted(out, key=lambda i: (i.created, i.name), reverse=True)
+
+
+def resolve(var_dir: Path, name: str) -> ModelInfo:
+    """Return the artefact called ``name``; raise :class:`UnknownModelError`."""
+    for info in list_models(var_dir):
+        if info.name == name:
+            return info
+    raise UnknownModelError(f"no model artefact {name!r} under {models_dir(var_dir)} "
+                            "(see `shetu models list`)")
+
+
+def write_pointer(var_dir: Path, kind: str, name: str | None) -> None:
+    """Point ``kind`` at ``name`` atomically (``None`` removes the pointer)."""
+    p = models_dir(var_dir) / POINTERS[kind]
+    if name is None:
+        p.unlink(missing_ok=True)
+        return
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    tmp.write_text(name + "\n", encoding="utf-8")
+    tmp.replace(p)
+
+
+def activate(settings: Any, name: str, progress: Callable[[int], None] | None = None,
+             backend: Any = None) -> dict[str, Any]:
+    """Activate ``name`` now: for an encoder, re-index with it, swap, then write the pointer.
+
+    :returns: what was done (kind, name, documents re-indexed).
+    """
+    var_dir = Path(settings.var_dir)
+    if name == HAND_SET_NAME:
+        write_pointer(var_dir, "reranker", None)
+        return {"kind": "reranker", "name": name}
+    if name == PACKAGED_NAME:
+        from matcher.encoder import PACKAGED
+
+        counts = _reindex(settings, PACKAGED, progress, backend)
+        write_pointer(var_dir, "encoder", None)
+        return {"kind": "encoder", "name": name, "reindexed": counts}
+    info = resolve(var_dir, name)
+    if info.kind == "reranker":
+        write_pointer(var_dir, "reranker", info.name)
+        return {"kind": "reranker", "name": info.name}
+    counts = _reindex(settings, info.encoder_ref, progress, backend)
+    write_pointer(var_dir, "encoder", info.name)
+    return {"kind": "encoder", "name": info.name, "reindexed": counts}
+
+
+def _reindex(settings: Any, model_ref: str, progress: Callable[[int], None] | None,
+             backend: Any) -> dict[str, int]:
+    from indexer.service import Indexer
+
+    ix = Indexer(settings.model_copy(update={"model": model_ref}), backend=backend)
+    try:
+        return ix.reindex(progress=progress)
+    finally:
+        if backend is None:
+            ix.backend.close()
+
+
+def activate_in_thread(settings: Any, name: str, backend: Any = None
+                       ) -> tuple[threading.Thread, dict[str, Any]]:
+    """Run :func:`activate` in a background thread; the dict gets ``result`` or ``error``."""
+    state: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            state["result"] = activate(settings, name, backend=backend)
+        except Exception as exc:  # noqa: BLE001 — reported to the caller through ``state``
+            state["error"] = exc
+
+    t = threading.Thread(target=run, name=f"activate-{name}", daemon=True)
+    t.start()
+    return t, state
+
+
+def activate_in_background(settings: Any, name: str) -> tuple[int, Path]:
+    """Start a detached process that activates ``name``; return its pid and log file."""
+    log = models_dir(settings.var_dir) / f"activate-{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SHETU_VAR_DIR=str(settings.var_dir),
+               SHETU_DATABASE_URL=settings.database_url, SHETU_DATA_DIR=str(settings.data_dir),
+               SHETU_SEARCH_BACKEND=settings.search_backend, SHETU_ENV=settings.env)
+    with open(log, "w", encoding="utf-8") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "training.models", "activate", name],
+                                stdout=fh, stderr=subprocess.STDOUT, env=env,
+                                cwd=Path(__file__).resolve().parent.parent,
+                                start_new_session=True)
+    return proc.pid, log
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Activate a model artefact (used by the CLI).")
+    ap.add_argument("command", choices=["activate"])
+    ap.add_argument("name")
+    a = ap.parse_args(argv)
+    from registry.config import get_settings
+
+    result = activate(get_settings(), a.name)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
