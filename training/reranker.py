@@ -21,7 +21,8 @@ candidates never sit on both sides of a split):
 With too few outcomes (fewer than :data:`MIN_OUTCOMES` decisions, :data:`MIN_JOBS` job orders
 with both a positive and a negative decision, or one class only), nothing is fitted: the
 hand-set ``DEFAULT_WEIGHTS`` stay in force and the result says why. A trained re-ranker that
-does not beat the hand-set weights on held-out job orders is saved but marked not recommended.
+does not clearly beat the hand-set weights on held-out job orders (:data:`MIN_GAIN`,
+:data:`MIN_AUC`) is saved but marked not recommended, and ``--activate`` skips it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ PROTECTED = frozenset({"gender", "religion", "district", "date_of_birth", "age",
                        "phone", "nid_number", "passport_number"})
 MIN_OUTCOMES = 200
 MIN_JOBS = 10
+# Recommended only when held-out nDCG@10 gains at least this much over the hand-set weights and
+# the calibrated model separates decisions (AUC) better than chance by a margin: on outcomes that
+# are noise (e.g. a random demo history) tiny "gains" are common and mean nothing.
+MIN_GAIN = 0.01
+MIN_AUC = 0.55
 FOLDS = 5
 
 
@@ -297,13 +303,16 @@ def train_reranker(table: OutcomeTable, *, folds: int = FOLDS) -> RerankerResult
         return RerankerResult(dict(DEFAULT_WEIGHTS), True, "the learned weights are all zero "
                               "(no score part predicts the outcomes): using the hand-set "
                               "weights", metrics, model)
-    better = metrics.get("weights_ndcg@10", -1) > metrics.get("hand_set_ndcg@10", math.inf)
+    better = (metrics.get("weights_ndcg@10", -1) >= metrics.get("hand_set_ndcg@10", math.inf)
+              + MIN_GAIN and metrics.get("learned_auc", 0) >= MIN_AUC)
     msg = (f"learned from {len(table)} outcomes over {metrics['job_orders']} job orders; held-out "
            f"nDCG@10 learned weights {metrics.get('weights_ndcg@10')} vs hand-set "
            f"{metrics.get('hand_set_ndcg@10')} (calibrated model "
            f"{metrics.get('learned_ndcg@10')})")
     if not better:
-        msg += "; NOT better than the hand-set weights on held-out job orders: not recommended"
+        msg += (f"; NOT clearly better than the hand-set weights on held-out job orders (needs "
+                f"+{MIN_GAIN} nDCG@10 and AUC ≥ {MIN_AUC}; AUC {metrics.get('learned_auc')}): "
+                "not recommended")
     return RerankerResult(weights, False, msg, metrics, model, recommended=better)
 
 
