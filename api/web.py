@@ -106,7 +106,7 @@ def officer_job(job_order_id: int, request: Request, settings: SettingsDep,
     if result:
         ids = [m.id for m in result.items]
         names = dict(session.execute(select(Worker.id, Worker.full_name)
-                                     .where(Worker.id.in_(ids))).tuples().all())
+                                     .where(Worker.id.in_(ids))).all())
     return templates.TemplateResponse(request, "candidates.html", {
         "user": user, "job": job, "result": result, "names": names, "tax": ix.taxonomy})
 

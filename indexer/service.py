@@ -192,7 +192,7 @@ class Indexer:
         out = {}
         with self.sessions() as s:
             for index, model in ((WORKERS, Worker), (JOBS, JobOrder)):
-                reg = dict(s.execute(select(model.id, model.version)).tuples().all())
+                reg = dict(s.execute(select(model.id, model.version)).all())
                 idx = self.backend.versions(index)
                 d = Drift()
                 d.missing = sorted(set(reg) - set(idx))
