@@ -10,6 +10,9 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
+from api.cli_ops import register as register_ops
+from api.cli_quality import eval_cmd, occupations_app, skills_app
+from api.cli_training import models_app, train_app
 from registry.config import Settings, UnsafeSettingsError, get_settings
 
 app = typer.Typer(help="Shetu: skills matching for safe labour migration.", no_args_is_help=True,
@@ -200,29 +203,13 @@ def index_repair() -> None:
     ix.backend.close()
 
 
-def _register_optional() -> None:
-    """Add command groups from modules that may not exist yet in a partial checkout."""
-    try:
-        from api.cli_quality import eval_cmd, occupations_app, skills_app
-
-        app.add_typer(occupations_app, name="occupations")
-        app.add_typer(skills_app, name="skills")
-        app.command("eval")(eval_cmd)
-    except ImportError:
-        pass
-    try:
-        from api.cli_training import models_app, train_app
-
-        app.add_typer(train_app, name="train")
-        app.add_typer(models_app, name="models")
-    except ImportError:
-        pass
-
-
-_register_optional()
-from api.cli_ops import register as _register_ops  # noqa: E402 — worker, beat (Celery)
-
-_register_ops(app)
+# Command groups defined beside this module: taxonomy/eval, training/models, Celery.
+app.add_typer(occupations_app, name="occupations")
+app.add_typer(skills_app, name="skills")
+app.command("eval")(eval_cmd)
+app.add_typer(train_app, name="train")
+app.add_typer(models_app, name="models")
+register_ops(app)
 
 
 def main() -> None:
