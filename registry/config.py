@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     var_dir: Path = REPO_ROOT / "var"
     # Derived data that only depends on inputs and the model (parsed ESCO, label embeddings):
     # kept outside the checkout so fresh clones on the same machine reuse it.
-    cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shetu"
+    cache_dir: Path = Field(default_factory=lambda: Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shetu")
     database_url: str = ""
     data_dir: Path = REPO_ROOT.parent / "shared" / "data"
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
