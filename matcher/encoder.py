@@ -76,7 +76,8 @@ class SentenceEncoder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(  # type: ignore[union-attr]
+        assert self._model is not None
+        vecs = self._model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True,
             show_progress_bar=show_progress, convert_to_numpy=True,
         )

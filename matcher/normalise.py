@@ -378,7 +378,10 @@ class ConceptRanker:
         for s in range(0, len(texts), batch):
             chunk = texts[s:s + batch]
             live = [i for i, t in enumerate(chunk) if tokenize(t)]
-            scores = self.score_matrix([chunk[i] for i in live]) if live else None
+            if not live:
+                results.extend([] for _ in chunk)
+                continue
+            scores = self.score_matrix([chunk[i] for i in live])
             row = {i: r for r, i in enumerate(live)}
             for i in range(len(chunk)):
                 results.append(self._results(scores[row[i]], top_k) if i in row else [])

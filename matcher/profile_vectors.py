@@ -59,7 +59,9 @@ def profile_vectors(profiles: Sequence[tuple[Sequence[Mapping[str, Any]], Sequen
                     skills_weight: float = SKILLS_WEIGHT) -> np.ndarray:
     """Return ``(n, dim)`` unit vectors for ``(experience, skills)`` profiles (zero if empty)."""
     dim = space.vectors.shape[1]
-    indptr, cols, vals = [0], [], []
+    indptr: list[int] = [0]
+    cols: list[int] = []
+    vals: list[float] = []
     for experience, skills in profiles:
         w = profile_weights(experience, skills, space, occupation_weight=occupation_weight,
                             skills_weight=skills_weight)

@@ -64,15 +64,14 @@ def create_demo_users(session: Session, today: dt.date | None = None) -> dict[st
         if n > best_n:
             best, best_n = agency, n
     # The demo worker is a consenting, registered, fit worker with a valid passport.
-    worker = session.scalar(
+    candidates = session.scalars(
         select(Worker).where(Worker.consent.is_(True), Worker.bmet_registration.is_not(None),
                              Worker.medical_fit.is_(True),
                              Worker.passport_expiry > today + dt.timedelta(days=400),
                              Worker.date_of_birth < today - dt.timedelta(days=365 * 25),
-                             Worker.date_of_birth > today - dt.timedelta(days=365 * 40),
-                             func.json_array_length(Worker.skills) > 0 if
-                             session.bind.dialect.name == "sqlite" else Worker.id > 0)
+                             Worker.date_of_birth > today - dt.timedelta(days=365 * 40))
         .order_by(Worker.id))
+    worker = next((w for w in candidates if w.skills), None)
     pw = hash_password(DEMO_PASSWORD)
     session.add_all([
         User(username="officer", password_hash=pw, role="officer",

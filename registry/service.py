@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from registry.models import Agency, Employer, JobOrder, OutboxEvent, Worker
 
-ENTITY = {Worker: "worker", JobOrder: "job_order", Agency: "agency"}
+ENTITY: dict[type[Any], str] = {Worker: "worker", JobOrder: "job_order", Agency: "agency"}
 
 
 class NotFoundError(LookupError):
@@ -52,7 +52,7 @@ def _check_refs(session: Session, values: dict[str, Any]) -> None:
         raise NotFoundError(f"agency_id {values['agency_id']} does not exist")
 
 
-def get(session: Session, model: type, obj_id: int) -> Any:
+def get(session: Session, model: type[Any], obj_id: int) -> Any:
     """Return a record by id or raise NotFoundError."""
     obj = session.get(model, obj_id)
     if obj is None:
@@ -81,7 +81,7 @@ def update(session: Session, model: type, obj_id: int, patch: BaseModel | dict[s
     return obj
 
 
-def delete(session: Session, model: type, obj_id: int) -> None:
+def delete(session: Session, model: type[Any], obj_id: int) -> None:
     """Delete a record and write a tombstone outbox row at version + 1."""
     obj = get(session, model, obj_id)
     ev = OutboxEvent(entity=ENTITY[model], entity_id=obj.id, version=obj.version + 1, op="delete")
