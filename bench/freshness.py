@@ -25,7 +25,8 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from api.app import create_app  # noqa: E402
 from indexer.documents import JOBS, WORKERS  # noqa: E402
 from registry.config import Settings  # noqa: E402
+from registry.db import throwaway_database as registry_throwaway_database  # noqa: E402
 
 GOALS_P95_S = {"embedded": 0.5, "celery": 2.0}
 TIMEOUT_S = 30.0
@@ -73,26 +75,9 @@ def _seed(settings: Settings) -> None:
     ix.backend.close()
 
 
-@contextmanager
-def throwaway_database(base: str):
+def throwaway_database(base: str) -> ContextManager[str]:
     """Create ``shetu_bench_<uuid>`` beside ``base``, yield its URL, drop it afterwards."""
-    from sqlalchemy import create_engine, text
-
-    from registry.db import get_engine
-
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"shetu_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return registry_throwaway_database(base, prefix="shetu_bench")
 
 
 def _measure(client: TestClient, visible, writes: int) -> list[float]:

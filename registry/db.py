@@ -48,3 +48,28 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def throwaway_database(base_url: str, prefix: str = "shetu_tmp") -> Iterator[str]:
+    """Create ``<prefix>_<uuid>`` on the PostgreSQL server of ``base_url``; drop it afterwards.
+
+    Yields the new database's URL. For tests and benchmarks that need a clean PostgreSQL.
+    """
+    import uuid
+
+    from sqlalchemy import text
+
+    base = base_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -10,15 +10,14 @@ import os
 import socket
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager as ContextManager
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import POSTGRES_URL
 
 from registry.config import REPO_ROOT
+from registry.db import throwaway_database as registry_throwaway_database
 
 ES_URL = os.environ.get("SHETU_ELASTICSEARCH_URL", "")
 BROKER_URL = os.environ.get("SHETU_BROKER_URL", "")
@@ -40,26 +39,9 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-@contextmanager
-def throwaway_database() -> Iterator[str]:
+def throwaway_database() -> ContextManager[str]:
     """Create ``shetu_test_<uuid>`` on the test PostgreSQL, yield its URL, drop it afterwards."""
-    from sqlalchemy import create_engine, text
-
-    base = sqlalchemy_url(POSTGRES_URL)
-    name = f"shetu_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
-    finally:
-        from registry.db import get_engine
-
-        get_engine(url).dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return registry_throwaway_database(sqlalchemy_url(POSTGRES_URL), prefix="shetu_test")
 
 
 def port_open(url: str) -> bool:
