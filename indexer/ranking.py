@@ -17,7 +17,14 @@ from indexer.documents import JOBS, WORKERS, job_text, worker_text
 from indexer.service import Indexer
 from matcher import eligibility
 from matcher.eligibility import Clause, JobFacts, WorkerFacts
-from matcher.scoring import DEFAULT_WEIGHTS, Experience, ScoredMatch, score_pair
+from matcher.scoring import (
+    DEFAULT_WEIGHTS,
+    Experience,
+    ScoredMatch,
+    score_many,
+    score_pair,
+    skill_coverage,
+)
 from registry.compliance import cost_ceilings, job_is_matchable, licence_status
 from registry.models import JobOrder, Worker
 
@@ -93,24 +100,27 @@ def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
     isco = occ.isco_group if occ else ""
     bm25_max = max((h.keyword_score for h in hits), default=0.0)
     weights = learned_weights(ix.settings)
+    # All candidates are scored in one pass (same floats as score_pair, see matcher.scoring);
+    # the matched/missing skill lists are built for the shown ones only.
+    totals, parts = score_many(
+        bm25=[h.keyword_score for h in hits], bm25_max=bm25_max,
+        cosine=[h.vector_score for h in hits], job_required=req, job_optional=opt,
+        job_uri=job.occupation_uri, job_isco=isco,
+        worker_skills=[h.payload.get("skills", ()) for h in hits],
+        worker_experience=[h.payload.get("experience", ()) for h in hits], weights=weights)
+    order = sorted(range(len(hits)), key=lambda i: (-round(totals[i], 4), hits[i].id))[:limit]
     scored = []
-    for h in hits:
-        exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"],
-                          e.get("confidence", 1.0))
-               for e in h.payload.get("experience", [])]
-        total, parts, matched, missing = score_pair(
-            bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score,
-            job_required=req, job_optional=opt, job_uri=job.occupation_uri, job_isco=isco,
-            worker_skills=h.payload.get("skills", []), worker_experience=exp, weights=weights)
-        scored.append(ScoredMatch(h.id, round(total, 4), parts, matched, missing))
-    scored.sort(key=lambda m: (-m.score, m.id))
+    for i in order:
+        h = hits[i]
+        _, matched, missing = skill_coverage(req, opt, h.payload.get("skills", []))
+        scored.append(ScoredMatch(h.id, round(totals[i], 4), parts[i], matched, missing))
     total_workers = ix.backend.count(WORKERS)
     excluded = {"no_consent": total_workers - ix.backend.count(WORKERS, [CONSENT.as_dict()])}
     for code, rule_clauses in eligibility.rule_filters(facts).items():
         excluded[code] = total_workers - ix.backend.count(
             WORKERS, [c.as_dict() for c in rule_clauses])
     eligible_total = ix.backend.count(WORKERS, filters)
-    return CandidateList(scored[:limit], {k: v for k, v in excluded.items() if v}, eligible_total)
+    return CandidateList(scored, {k: v for k, v in excluded.items() if v}, eligible_total)
 
 
 def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = None,

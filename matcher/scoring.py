@@ -13,8 +13,9 @@ Protected attributes (gender, religion, district) are never inputs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "keyword": 0.15,
@@ -114,3 +115,65 @@ def score_pair(*, bm25: float, bm25_max: float, cosine: float,
     }
     parts = {k: round(float(v), 4) for k, v in parts.items()}
     return combine(parts, weights), parts, matched, missing
+
+
+def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float],
+               job_required: Sequence[str], job_optional: Sequence[str], job_uri: str | None,
+               job_isco: str, worker_skills: Sequence[Iterable[str]],
+               worker_experience: Sequence[Iterable[Mapping[str, Any]]],
+               weights: dict[str, float] | None = None
+               ) -> tuple[list[float], list[dict[str, float]]]:
+    """Score many workers against one job; return (totals, parts), equal to :func:`score_pair`.
+
+    The same arithmetic as :func:`score_pair` in the same order (so the same floats), without
+    its per-pair overhead: the job's skill multiplicities and the occupation similarity of each
+    distinct (uri, ISCO group) are computed once per job, and the matched/missing skill lists
+    are left to the caller for the few pairs it shows (:func:`skill_coverage`).
+
+    :param worker_experience: per worker, entries with ``occupation_uri``, ``years`` and
+        optionally ``isco_group`` (default "") and ``confidence`` (default 1.0) — the indexed
+        payload's form.
+    """
+    w = weights or DEFAULT_WEIGHTS
+    wk = list(w.items())
+    req_mult: dict[str, int] = {}
+    for s in job_required:
+        req_mult[s] = req_mult.get(s, 0) + 1
+    opt_mult: dict[str, int] = {}
+    for s in job_optional:
+        opt_mult[s] = opt_mult.get(s, 0) + 1
+    denom = len(job_required) + 0.5 * len(job_optional)
+    occ_cache: dict[tuple[Any, str], float] = {}
+    lo, span = 0.1, 0.8 - 0.1
+    totals: list[float] = []
+    all_parts: list[dict[str, float]] = []
+    for b, c, have, exps in zip(bm25, cosine, worker_skills, worker_experience, strict=True):
+        if denom == 0:
+            coverage = 0.0
+        else:
+            n_req = n_opt = 0
+            for s in set(have):
+                n_req += req_mult.get(s, 0)
+                n_opt += opt_mult.get(s, 0)
+            coverage = (n_req + 0.5 * n_opt) / denom
+        best_occ, best_exp = 0.0, 0.0
+        for e in exps:
+            uri, isco = e["occupation_uri"], e.get("isco_group", "")
+            sim = occ_cache.get((uri, isco))
+            if sim is None:
+                sim = occupation_similarity(job_uri, job_isco, uri, isco)
+                occ_cache[(uri, isco)] = sim
+            occ = e.get("confidence", 1.0) * sim
+            exp = occ * min(e["years"] / EXPERIENCE_SATURATION_YEARS, 1.0)
+            if (occ, exp) > (best_occ, best_exp):
+                best_occ, best_exp = occ, exp
+        parts = {
+            "keyword": round(float((b / bm25_max) if bm25_max > 0 else 0.0), 4),
+            "embedding": round(float(min(max((c - lo) / span, 0.0), 1.0)), 4),
+            "skills": round(float(coverage), 4),
+            "occupation": round(float(best_occ), 4),
+            "experience": round(float(best_exp), 4),
+        }
+        totals.append(float(sum(v * parts.get(k, 0.0) for k, v in wk)))
+        all_parts.append(parts)
+    return totals, all_parts
