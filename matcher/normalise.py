@@ -193,6 +193,108 @@ def _head(text: str, words: int = HEAD_WORDS) -> str:
     return " ".join(first.split()[:words])
 
 
+# Where a self-description or a job ad names the job: "I worked as a X in ...", "I am an X",
+# "experienced X", "Job title: X", "Position: X", "Wanted: X", "we are hiring a X", "X wanted".
+# The phrase ends at punctuation or at a word that starts a place/time/extra clause.
+_STOP = (r"(?=\s+(?:in|at|for|with|since|from|to|and|who|that|on|during|years?|yrs?)\b"
+         r"|[.,;:!?()\n|/]|$)")
+_TITLE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
+    r"\b(?:worked|work|working|employed|experience|served|job|jobs)\s+as\s+(?:an?\s+|the\s+)?"
+    r"(?P<t>[^.,;:!?()\n]{3,60}?)" + _STOP,
+    r"\bI\s*(?:am|'m|was)\s+(?:an?\s+)(?:experienced\s+|skilled\s+|professional\s+|trained\s+)?"
+    r"(?P<t>[^.,;:!?()\n]{3,60}?)" + _STOP,
+    r"\b(?:experienced|skilled|professional|qualified|certified)\s+(?P<t>[^.,;:!?()\n]{3,60}?)"
+    + _STOP,
+    r"\b(?:job\s*title|job|position|post|role|vacancy|wanted|hiring|trade|profession|occupation)"
+    r"\s*[:\-–]\s*(?:an?\s+)?(?P<t>[^.,;:!?()\n]{3,60}?)" + _STOP,
+    r"\b(?:looking\s+for|hiring|recruiting|seeking|need|needs)\s+(?:an?\s+|\d+\s+)"
+    r"(?P<t>[^.,;:!?()\n]{3,60}?)" + _STOP,
+    r"(?P<t>[^.,;:!?()\n]{3,60}?)\s+(?:wanted|needed|required)\b",
+)]
+_NOT_TITLE = frozenset("honest hard ready good able very willing looking interested".split())
+
+
+def title_phrases(text: str, limit: int = 3) -> list[str]:
+    """Return up to ``limit`` phrases where ``text`` names a job ("I worked as a X in ...")."""
+    out: list[str] = []
+    for pat in _TITLE_PATTERNS:
+        for m in pat.finditer(text[:3000]):
+            t = " ".join(m.group("t").split()[:8]).strip(" -–'\"")
+            words = t.lower().split()
+            if not words or words[0] in _NOT_TITLE or len(t) < 3 or t.lower() in (
+                    o.lower() for o in out):
+                continue
+            out.append(t)
+            if len(out) >= limit:
+                return out
+    return out
+
+
+_ALPHA = re.compile(r"[A-Za-z]+")
+
+
+class SpellFixer:
+    """Correct one-edit misspellings of words against a vocabulary (SymSpell, distance 1).
+
+    A word of 5+ letters that is not in the vocabulary is replaced by the most frequent
+    vocabulary word that is one insertion, deletion, substitution or transposition away
+    ("euqipment" → "equipment", "weldar" → "welder"); other words are left as they are.
+    """
+
+    MIN_LEN = 5
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        freq: dict[str, int] = {}
+        for t in texts:
+            for w in _ALPHA.findall(t.lower()):
+                if len(w) >= self.MIN_LEN - 1:
+                    freq[w] = freq.get(w, 0) + 1
+        self.freq = freq
+        self.deletes: dict[str, list[str]] = {}
+        for w in freq:
+            for d in self._edits(w):
+                self.deletes.setdefault(d, []).append(w)
+        self._memo: dict[str, str] = {}
+
+    @staticmethod
+    def _edits(w: str) -> set[str]:
+        return {w, *(w[:i] + w[i + 1:] for i in range(len(w)))}
+
+    def word(self, w: str) -> str:
+        lw = w.lower()
+        if len(lw) < self.MIN_LEN or lw in self.freq:
+            return w
+        if lw not in self._memo:
+            best, best_f = lw, 0
+            for d in self._edits(lw):
+                for cand in self.deletes.get(d, ()):
+                    if abs(len(cand) - len(lw)) <= 1 and _one_edit(lw, cand) and \
+                            self.freq[cand] > best_f:
+                        best, best_f = cand, self.freq[cand]
+            if len(self._memo) < 100_000:
+                self._memo[lw] = best
+        else:
+            best = self._memo[lw]
+        return w if best == lw else best
+
+    def fix(self, text: str) -> str:
+        """Return ``text`` with its misspelt words corrected (case of the rest kept)."""
+        return _ALPHA.sub(lambda m: self.word(m.group(0)), text)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one insertion, deletion, substitution or swap."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    if len(a) > len(b):
+        a, b = b, a
+    return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
+
+
 # --------------------------------------------------------------------------------------------
 # The ranker
 # --------------------------------------------------------------------------------------------
@@ -244,7 +346,17 @@ class ConceptRanker:
         self.label_lex = OverlapIndex(entries)
         self.doc_lex = OverlapIndex(self.doc_texts)
         self._lock = threading.Lock()
+        self._spell: SpellFixer | None = None
         self.label_vecs, self.doc_vecs = self._vectors(cache_dir, show_progress)
+
+    @property
+    def spell(self) -> SpellFixer:
+        """Spelling corrector over the words of every label and description (built on first use)."""
+        if self._spell is None:
+            with self._lock:
+                if self._spell is None:
+                    self._spell = SpellFixer([*self.entries, *self.doc_texts])
+        return self._spell
 
     # -- embeddings, cached on disk ---------------------------------------------------------
     def _vectors(self, cache_dir: Path | None, show_progress: bool
@@ -293,7 +405,7 @@ class ConceptRanker:
         text = clean_query(query)
         if lang == "bn" or (lang is None and is_bangla(text)):
             text = translate_bangla(text)
-        return text
+        return self.spell.fix(text)
 
     def signals(self, texts: Sequence[str], *,
                 exclude: Sequence[int | None] | None = None) -> dict[str, np.ndarray]:
@@ -313,6 +425,18 @@ class ConceptRanker:
             sim[long_rows] = np.maximum(sim[long_rows], hv @ self.label_vecs.T)
         beta = np.minimum(1.0, LONG_QUERY_TOKENS / np.maximum(ntok, 1))[:, None]
         lex = np.sqrt(label_doc_cov * np.power(label_q_cov, beta))
+        # Where the text names its job ("I worked as a X in ...", "Position: X"), that phrase is
+        # matched against the labels on its own, as a title would be.
+        phrases = [(i, p) for i in range(n) for p in title_phrases(texts[i])
+                   if p.casefold() != texts[i].strip().casefold()]
+        if phrases:
+            pv = self.encoder.encode([p for _, p in phrases], batch_size=self.batch_size)
+            p_doc, p_q, _ = self.label_lex.score([p for _, p in phrases])
+            p_sim = pv @ self.label_vecs.T
+            p_lex = np.sqrt(p_doc * p_q)
+            for r, (i, _) in enumerate(phrases):
+                np.maximum(sim[i], p_sim[r], out=sim[i])
+                np.maximum(lex[i], p_lex[r], out=lex[i])
         if exclude is not None:
             for i, e in enumerate(exclude):
                 if e is not None:

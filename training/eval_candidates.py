@@ -1,19 +1,30 @@
 """`candidates`: end-to-end benchmark of ranking workers for job orders, built from ESCO.
 
-Data (deterministic for a seed): target occupations drawn like the demo seed (BMET skill-level
-shares, common migrant trades weighted up); for each, workers in that occupation, workers in
-sibling occupations of the same ISCO unit group, and background workers from elsewhere. Profiles
-are deliberately imperfect: ~30 % carry only free text (no structured skills or experience), the
-rest list a random 30–90 % of their essential skills, and self-descriptions use alternative
-labels. Each job order's title is a noisy alternative label (lower-cased, sometimes with a typo).
+Population (deterministic for a seed). Target occupations are drawn like the demo seed (BMET
+skill-level shares, common migrant trades weighted up). For each target: workers of that
+occupation, workers of *sibling* occupations (same ISCO-08 unit group), workers of *related*
+occupations (same ISCO minor group, other unit group), and a background drawn from the whole
+pool. Every worker has a true profile known to the generator (occupation, a random 30–90 % of
+its essential skills plus some optional ones, years, sometimes a second occupation of the same
+unit group), and a *recorded* profile that hides part of it, the way real registrations do:
+
+- 40 % structured: experience (occupation, years) and the partial skill list, plus own words;
+- 10 % occupation only: experience recorded, no skills;
+- 50 % text only: no experience, no skills, just the worker's first-person self-description.
+
+Own words never quote the ESCO profile: the trade is named the way the worker says it (an
+O*NET "reported title" of the crosswalked O*NET occupation 40 %, an ESCO alternative label
+40 %, the preferred label 20 %), lower-cased, abbreviated 30 % of the time and misspelt 25 %;
+the work is described by O*NET core task statements or ESCO skill alternative labels; a third
+of texts add words unrelated to the trade (see ``training.synthetic.first_person_text``). Job
+orders carry structured required skills (5–8 essential ones) and an occupation, as an officer
+records them, but a noisy title and, half the time, a duties line of O*NET tasks.
 Every worker is made eligible, so the benchmark measures ranking, not filtering.
 
-Relevance of worker w for job j, from w's *true* occupation and skills (known to the generator
-even where the profile hides them):
+Relevance of worker w for job j, from w's *true* profile only (never from any system's score):
   3 — same ESCO occupation and ≥ half of the job's required skills;
-  2 — same ESCO occupation (fewer skills), or same ISCO-08 unit group (4 digits) with
-      ≥ half of the job's required skills;
-  1 — same ISCO unit group, or same minor group (3 digits);
+  2 — same ESCO occupation (fewer skills), or a sibling occupation (same ISCO-08 unit group);
+  1 — related: same ISCO minor group (3 digits), or a second occupation in the job's unit group;
   0 — otherwise.
 Metric: graded nDCG@10 (gain 2^rel − 1) over the whole worker pool, for Shetu's full ranking
 (indexer.ranking.rank_workers_for_job), BM25 only (the keyword leg) and embedding only (the
@@ -37,14 +48,7 @@ from registry.config import Settings
 from registry.db import session_scope
 from registry.migrate import upgrade
 from registry.models import Agency, Employer, JobOrder, OutboxEvent, Worker
-from training.synthetic import make_worker, occupation_pool
-
-
-def _typo(rng: random.Random, s: str) -> str:
-    if len(s) < 6 or rng.random() > 0.3:
-        return s
-    i = rng.randrange(1, len(s) - 1)
-    return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+from training.synthetic import load_profile_vocab, make_worker, occupation_pool, spoken_title
 
 
 def graded_ndcg(ranked: list[int], rel: dict[int, int], k: int = 10) -> float:
@@ -56,9 +60,11 @@ def graded_ndcg(ranked: list[int], rel: dict[int, int], k: int = 10) -> float:
 
 
 def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, siblings: int,
-          background: int, today: dt.date) -> tuple[list[dict], list[dict], list[dict]]:
+          related: int, background: int, today: dt.date
+          ) -> tuple[list[dict], list[dict], list[dict]]:
     """Return (workers, truths, jobs) rows for the benchmark."""
     rng = random.Random(seed)
+    vocab = load_profile_vocab(tax, data_dir)
     occs, weights = occupation_pool(tax, data_dir)
     targets: list[Any] = []
     while len(targets) < n_jobs:
@@ -66,17 +72,24 @@ def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, sib
         if o not in targets and len(tax.essential.get(o.uri, ())) >= 5:
             targets.append(o)
     by_group: dict[str, list[Any]] = {}
+    by_minor: dict[str, list[Any]] = {}
     for o in tax.occupations.values():
         if tax.essential.get(o.uri):
             by_group.setdefault(o.isco_group, []).append(o)
+            by_minor.setdefault(o.isco_group[:3], []).append(o)
     workers, truths = [], []
 
     def add(occ: Any) -> None:
-        w = make_worker(rng, tax, occ, today)
+        w = make_worker(rng, tax, occ, today, vocab=vocab)
         truths.append({"occupation_uri": occ.uri, "isco_group": occ.isco_group,
-                       "skills": set(w["skills"])})
-        if rng.random() < 0.3:
+                       "skills": set(w["skills"]),
+                       "other_groups": {tax.occupations[e["occupation_uri"]].isco_group
+                                        for e in w["experience"][1:]}})
+        roll = rng.random()
+        if roll < 0.5:
             w["skills"], w["experience"] = [], []
+        elif roll < 0.6:
+            w["skills"] = []
         w.update(date_of_birth=today - dt.timedelta(days=365 * 30), passport_expiry=today +
                  dt.timedelta(days=3000), medical_fit=True, bmet_registration="BMET-1",
                  consent=True, languages=["Bangla"], gender="male", ntvqf_level=3)
@@ -88,14 +101,21 @@ def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, sib
         sibs = [o for o in by_group.get(occ.isco_group, []) if o.uri != occ.uri]
         for _ in range(siblings if sibs else 0):
             add(rng.choice(sibs))
+        rel = [o for o in by_minor.get(occ.isco_group[:3], []) if o.isco_group != occ.isco_group]
+        for _ in range(related if rel else 0):
+            add(rng.choice(rel))
     for _ in range(background):
         add(rng.choices(occs, weights)[0])
     jobs = []
     for occ in targets:
         essential = list(tax.essential[occ.uri])
-        title = rng.choice((occ.label, *occ.alt_labels)) if occ.alt_labels else occ.label
-        jobs.append({"occupation_uri": occ.uri, "title": _typo(rng, title.lower()),
-                     "description": "", "required_skills":
+        title = spoken_title(rng, occ, vocab)
+        tasks = vocab.tasks.get(occ.uri, [])
+        description = ""
+        if tasks and rng.random() < 0.5:
+            description = "Duties: " + "; ".join(rng.sample(tasks, min(len(tasks), 3))) + "."
+        jobs.append({"occupation_uri": occ.uri, "title": title, "description": description,
+                     "required_skills":
                      rng.sample(essential, min(len(essential), rng.randint(5, 8)))})
     return workers, truths, jobs
 
@@ -107,21 +127,22 @@ def relevance(truth: dict, job: dict, job_isco: str) -> int:
     if truth["occupation_uri"] == job["occupation_uri"]:
         return 3 if half else 2
     if truth["isco_group"] == job_isco:
-        return 2 if half else 1
-    if truth["isco_group"][:3] == job_isco[:3]:
+        return 2
+    if truth["isco_group"][:3] == job_isco[:3] or job_isco in truth.get("other_groups", ()):
         return 1
     return 0
 
 
 def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 6,
-               background: int = 700) -> dict:
+               related: int = 4, background: int = 700) -> dict:
     """Run the benchmark; return rows in the evaluation table format."""
     if ctx.limit:
         n_jobs = min(n_jobs, ctx.limit)
     today = dt.date.today()
     tax = ctx.taxonomy
     workers, truths, jobs = build(tax, ctx.data_dir, seed=ctx.seed, n_jobs=n_jobs,
-                                  per_job=per_job, siblings=siblings, background=background,
+                                  per_job=per_job, siblings=siblings, related=related,
+                                  background=background,
                                   today=today)
     with tempfile.TemporaryDirectory(prefix="shetu-eval-") as tmp:
         settings = Settings(env="test", var_dir=Path(tmp), data_dir=ctx.data_dir,

@@ -17,6 +17,7 @@ from matcher.normalise import (
     ConceptRanker,
     clean_query,
     is_bangla,
+    title_phrases,
     translate_bangla,
 )
 
@@ -180,3 +181,25 @@ def test_real_model_user_visible_behaviour(real_ranker: ConceptRanker) -> None:
     assert len(lines) == 4 and lines[1]["results"] == [] and lines[2]["results"] == []
     assert "electrician" in _labels(lines[0]["results"])
     assert lines[3]["results"][0]["label"] == "bus driver"
+
+
+def test_misspelt_titles_are_corrected_against_the_label_vocabulary(
+        ranker: ConceptRanker) -> None:
+    assert ranker.prepare("electrecian") == "electrician"
+    assert ranker.prepare("weldre in Riyadh") == "welder in Riyadh"  # unknown words kept
+    assert ranker.rank("wleder")[0]["uri"] == OCC + "weld"
+    assert ranker.rank("bricklayre")[0]["uri"] == OCC + "brick"
+
+
+def test_the_phrase_naming_the_job_is_found_in_first_person_text_and_ads() -> None:
+    assert title_phrases("I worked as a tile setter in Riyadh for 6 years.") == ["tile setter"]
+    assert title_phrases("I am an experienced bus driver, 10 yrs")[0] == "bus driver"
+    assert title_phrases("Position: Heavy Duty Driver. Salary 1500 SAR") == ["Heavy Duty Driver"]
+    assert title_phrases("Welders wanted for a shipyard in Dubai") == ["Welders"]
+    assert title_phrases("I am honest and hard working.") == []
+
+
+def test_self_description_with_filler_lands_on_the_named_trade(ranker: ConceptRanker) -> None:
+    text = ("I worked as a wireman in Dubai for 4 years. I am honest and hard working. "
+            "I have a valid passport and I can work night shift in any country.")
+    assert ranker.rank(text)[0]["uri"] == OCC + "elec"
