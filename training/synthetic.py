@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matcher.scoring import Experience, best_experience, skill_coverage
 from matcher.taxonomy import Occupation, Taxonomy
 
 DESTINATIONS = ["Saudi Arabia", "United Arab Emirates", "Malaysia", "Kuwait", "Oman", "Qatar",
@@ -209,6 +211,42 @@ def first_person_text(rng: random.Random, tax: Taxonomy, occ: Occupation, skills
     while rng.random() < 0.35:
         text += " " + rng.choice(FILLER)
     return text
+
+
+# Known preference behind the demo's recorded outcomes (documented in docs/quality.md): an
+# officer's decision follows the worker's coverage of the job's required skills, how close the
+# worker's recorded occupations are to the job's (ESCO/ISCO, as in matcher.scoring) and years in
+# that occupation (saturating at 5), plus noise. Nothing else (no gender, age, district, ...).
+OUTCOME_PREFERENCE = {"skills": 3.0, "occupation": 2.0, "experience": 1.5}
+OUTCOME_BIAS = -2.5
+OUTCOME_NOISE = 0.75  # sd of the logistic-scale noise added to each decision's utility
+
+
+def outcome_status(rng: random.Random, tax: Taxonomy, job: dict[str, Any],
+                   worker: dict[str, Any]) -> str:
+    """Return a recorded status for an application, drawn from :data:`OUTCOME_PREFERENCE`.
+
+    30 % stay ``applied`` (no decision yet). Otherwise the officer decides for the worker with
+    probability sigmoid(bias + Σ weight·feature + noise); a positive decision is ``shortlisted``,
+    and the stronger candidates among them go on to ``selected`` or ``deployed``.
+    """
+    if rng.random() < 0.3:
+        return "applied"
+    occ = tax.occupations.get(job["occupation_uri"])
+    isco = occ.isco_group if occ else ""
+    exp = [Experience(e["occupation_uri"], tax.occupations[e["occupation_uri"]].isco_group,
+                      float(e["years"])) for e in worker["experience"]
+           if e["occupation_uri"] in tax.occupations]
+    cov, _, _ = skill_coverage(job["required_skills"], job.get("optional_skills", []),
+                               worker["skills"])
+    occ_part, exp_part = best_experience(job["occupation_uri"], isco, exp)
+    feats = {"skills": cov, "occupation": occ_part, "experience": exp_part}
+    u = OUTCOME_BIAS + sum(OUTCOME_PREFERENCE[k] * v for k, v in feats.items())
+    u += rng.gauss(0, OUTCOME_NOISE)
+    if rng.random() >= 1 / (1 + math.exp(-u)):
+        return "rejected"
+    roll = rng.random() + 0.15 * u
+    return "deployed" if roll > 1.0 else ("selected" if roll > 0.7 else "shortlisted")
 
 
 @dataclass
@@ -421,19 +459,26 @@ def generate(tax: Taxonomy, data_dir: Path, *, seed: int = 7, workers: int = 200
     from registry.compliance import cost_ceilings
 
     ceilings = cost_ceilings(Path(data_dir))
+    # Workers mostly apply within their trade: 60 % of applications come from a worker whose
+    # main occupation is in the job's ISCO unit group (when there is one), the rest at random.
+    by_group: dict[str, list[int]] = {}
+    for wi, wr in enumerate(worker_rows):
+        if wr["experience"]:
+            isco = tax.occupations[wr["experience"][0]["occupation_uri"]].isco_group
+            by_group.setdefault(isco, []).append(wi)
     for _ in range(min(workers, job_orders * 5)):
         j = rng.randrange(job_orders)
-        w = rng.randrange(workers)
+        job = job_rows[j]
+        same_trade = by_group.get(tax.occupations[job["occupation_uri"]].isco_group, [])
+        w = rng.choice(same_trade) if same_trade and rng.random() < 0.6 else rng.randrange(workers)
         if (j, w) in seen:
             continue
         seen.add((j, w))
-        job = job_rows[j]
         ceiling = ceilings.get(job["destination"])
         base = ceiling.amount_bdt if ceiling else 150_000
         overcharge = job["agency_id"] - 1 in risky
         fee = base * (rng.uniform(1.2, 3.5) if overcharge else rng.uniform(0.3, 1.05))
-        status = rng.choices(["applied", "shortlisted", "selected", "rejected", "deployed"],
-                             [30, 25, 10, 25, 10])[0]
+        status = outcome_status(rng, tax, job, worker_rows[w])
         app_rows.append({"job_order_id": j + 1, "worker_id": w + 1, "status": status,
                          "fee_paid_bdt": round(fee, -2) if rng.random() < 0.8 else None,
                          "contract_substituted": overcharge and rng.random() < 0.2})
