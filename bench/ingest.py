@@ -62,10 +62,12 @@ def bulk_batch(session: Any, backend: Any, tax: Any, rows: list[dict[str, Any]],
     recs = [{c: r[c] for c in WORKER_COLUMNS} | {"version": 1} for r in rows]
     # executemany in one transaction: the write lock is held from the first INSERT, and
     # AUTOINCREMENT hands out consecutive ids, so the batch's ids are the last len(rows) ones.
-    session.execute(insert(Worker), recs)
+    # Core inserts on the tables (the ORM's bulk insert issues a statement per few rows here).
+    conn = session.connection()
+    conn.execute(insert(Worker.__table__), recs)
     last = session.scalar(select(func.max(Worker.id)))
     ids = list(range(last - len(rows) + 1, last + 1))
-    session.execute(insert(OutboxEvent), [
+    conn.execute(insert(OutboxEvent.__table__), [
         {"entity": "worker", "entity_id": i, "version": 1, "op": "upsert", "created_at": now,
          "attempts": 0} for i in ids])
     last_ev = session.scalar(select(func.max(OutboxEvent.id)))
