@@ -136,6 +136,11 @@ def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float
     """
     w = weights or DEFAULT_WEIGHTS
     wk = list(w.items())
+    standard = list(w) == list(DEFAULT_WEIGHTS)
+    w_kw, w_emb, w_sk, w_occ, w_exp = (w[k] for k in DEFAULT_WEIGHTS) if standard else (0,) * 5
+    req_set, opt_set = set(job_required), set(job_optional)
+    # Without repeated skills a set intersection counts them; otherwise count multiplicities.
+    plain = len(req_set) == len(job_required) and len(opt_set) == len(job_optional)
     req_mult: dict[str, int] = {}
     for s in job_required:
         req_mult[s] = req_mult.get(s, 0) + 1
@@ -150,6 +155,9 @@ def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float
     for b, c, have, exps in zip(bm25, cosine, worker_skills, worker_experience, strict=True):
         if denom == 0:
             coverage = 0.0
+        elif plain:
+            have_set = have if isinstance(have, set | frozenset) else set(have)
+            coverage = (len(req_set & have_set) + 0.5 * len(opt_set & have_set)) / denom
         else:
             n_req = n_opt = 0
             for s in set(have):
@@ -167,13 +175,17 @@ def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float
             exp = occ * min(e["years"] / EXPERIENCE_SATURATION_YEARS, 1.0)
             if (occ, exp) > (best_occ, best_exp):
                 best_occ, best_exp = occ, exp
-        parts = {
-            "keyword": round(float((b / bm25_max) if bm25_max > 0 else 0.0), 4),
-            "embedding": round(float(min(max((c - lo) / span, 0.0), 1.0)), 4),
-            "skills": round(float(coverage), 4),
-            "occupation": round(float(best_occ), 4),
-            "experience": round(float(best_exp), 4),
-        }
-        totals.append(float(sum(v * parts.get(k, 0.0) for k, v in wk)))
+        p_kw = round(float((b / bm25_max) if bm25_max > 0 else 0.0), 4)
+        p_emb = round(float(min(max((c - lo) / span, 0.0), 1.0)), 4)
+        p_sk = round(float(coverage), 4)
+        p_occ = round(float(best_occ), 4)
+        p_exp = round(float(best_exp), 4)
+        parts = {"keyword": p_kw, "embedding": p_emb, "skills": p_sk, "occupation": p_occ,
+                 "experience": p_exp}
+        if standard:  # the same additions, in the same order, as combine()
+            totals.append(w_kw * p_kw + w_emb * p_emb + w_sk * p_sk + w_occ * p_occ
+                          + w_exp * p_exp)
+        else:
+            totals.append(float(sum(v * parts.get(k, 0.0) for k, v in wk)))
         all_parts.append(parts)
     return totals, all_parts

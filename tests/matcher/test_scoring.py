@@ -55,7 +55,7 @@ def test_score_many_equals_score_pair_on_generated_profiles(taxonomy):
         bm25 = [rng.choice([0.0, rng.uniform(0, 30)]) for _ in payloads]
         cos = [rng.uniform(-0.2, 1.0) for _ in payloads]
         bm25_max = max(bm25)
-        for weights in (None, learned):
+        for weights in (None, learned, dict(reversed(learned.items()))):
             totals, parts = score_many(
                 bm25=bm25, bm25_max=bm25_max, cosine=cos, job_required=req, job_optional=opt,
                 job_uri=job.occupation_uri, job_isco=isco,
@@ -68,7 +68,7 @@ def test_score_many_equals_score_pair_on_generated_profiles(taxonomy):
                 assert abs(totals[i] - ref_total) <= 1e-6
                 checked += 1
     # The data exercises every part, not just zeros.
-    assert checked == len(jobs) * len(payloads) * 2
+    assert checked == len(jobs) * len(payloads) * 3
     assert any(pp["occupation"] == 1.0 for pp in parts)
     assert any(0 < pp["skills"] < 1 for pp in parts)
 
