@@ -12,9 +12,13 @@ ESCO label embeddings, see matcher/profile_vectors.py), then, per job order:
   against the latter on the same eligible candidates;
 - ``flow``: the whole officer search, ``indexer.ranking.rank_workers_for_job`` (BM25 ∪ kNN under
   the filter, scoring 300 candidates, excluded counts per rule), IVF vs exact scan, and the
-  overlap of the two top-10 lists.
+  overlap of the two top-10 lists;
+- ``flow_baseline``: the same search as it was computed before (exact vector scan, BM25 as one
+  ``text AND filters`` tantivy query, ``score_pair`` per candidate): latency, and whether the
+  new flow returns the same top 10 (ids) with the same scores.
 
-Per-clause filter masks are dropped before every query so no query reuses another's work.
+Filter masks, counts and clause scores are dropped before every query so no query reuses
+another's work.
 """
 
 from __future__ import annotations
@@ -92,6 +96,50 @@ def build_index(n: int, s: Any, tax: Any, space: Any, jobs_rows: list[dict], *,
     return root, {"generate_s": t_gen, "index_s": t_idx}
 
 
+def reference_flow(ix: Any, job: Any, limit: int = 20, pool: int = 300) -> list[tuple[int, float]]:
+    """The officer search as computed before the one-pass scorer: ``score_pair`` per hit.
+
+    Returns ``[(worker id, score)]`` best first. The caller sets the backend's baseline modes.
+    """
+    from indexer.documents import JOBS, WORKERS, job_text
+    from indexer.ranking import (
+        CONSENT,
+        job_facts,
+        learned_weights,
+        required_skills,
+    )
+    from matcher import eligibility
+    from matcher.scoring import Experience, score_pair
+
+    facts = job_facts(job)
+    filters = [c.as_dict() for c in (CONSENT, *eligibility.filter_clauses(facts))]
+    text = job_text(job, ix.taxonomy)
+    vector = ix.backend.get(JOBS, job.id).vector
+    hits = ix.backend.search(WORKERS, text=text, vector=vector, filters=filters,
+                             k=max(pool, limit))
+    req, opt = required_skills(ix, job)
+    occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
+    bm25_max = max((h.keyword_score for h in hits), default=0.0)
+    weights = learned_weights(ix.settings)
+    scored = []
+    for h in hits:
+        exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"],
+                          e.get("confidence", 1.0)) for e in h.payload.get("experience", [])]
+        total, _, _, _ = score_pair(
+            bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score, job_required=req,
+            job_optional=opt, job_uri=job.occupation_uri, job_isco=occ.isco_group if occ else "",
+            worker_skills=h.payload.get("skills", []), worker_experience=exp, weights=weights)
+        scored.append((h.id, round(total, 4)))
+    scored.sort(key=lambda m: (-m[1], m[0]))
+    # The excluded counts per rule, as before (one count per rule, nothing cached).
+    ix.backend.count(WORKERS)
+    ix.backend.count(WORKERS, [CONSENT.as_dict()])
+    for rule_clauses in eligibility.rule_filters(facts).values():
+        ix.backend.count(WORKERS, [c.as_dict() for c in rule_clauses])
+    ix.backend.count(WORKERS, filters)
+    return scored[:limit]
+
+
 def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
     """Measure one N; return the result row."""
     from indexer.documents import JOBS, WORKERS, job_document, job_schema, worker_schema
@@ -145,23 +193,39 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
         phys.ann_enabled = ann
         ms, tops = [], []
         for q, f in zip(jvecs, filters, strict=True):
-            phys._masks.clear()
+            phys.drop_caches()
             a = time.perf_counter()
             hits = backend.search(WORKERS, text=None, vector=q, filters=f, k=K)
             ms.append((time.perf_counter() - a) * 1e3)
             tops.append({h.id for h in sorted(hits, key=lambda h: -h.vector_score)[:K]})
         return ms, tops
 
-    def flow(ann: bool) -> tuple[list[float], list[list[int]]]:
+    def flow(ann: bool) -> tuple[list[float], list[list[tuple[int, float]]]]:
         phys.ann_enabled = ann
         ms, tops = [], []
         for j in jobs:
-            phys._masks.clear()
+            phys.drop_caches()
             a = time.perf_counter()
             res = rank_workers_for_job(ix, j, limit=20)
             ms.append((time.perf_counter() - a) * 1e3)
-            tops.append([m.id for m in res.items[:K]])
+            tops.append([(m.id, m.score) for m in res.items[:K]])
         return ms, tops
+
+    def flow_baseline() -> tuple[list[float], list[list[tuple[int, float]]]]:
+        phys.ann_enabled, phys.keyword_two_step = False, False
+        ms, tops = [], []
+        for j in jobs:
+            phys.drop_caches()
+            a = time.perf_counter()
+            top = reference_flow(ix, j, limit=20)
+            ms.append((time.perf_counter() - a) * 1e3)
+            tops.append(top[:K])
+        phys.ann_enabled, phys.keyword_two_step = True, True
+        return ms, tops
+
+    def agreement(a: list[list[tuple[int, float]]], b: list[list[tuple[int, float]]]) -> float:
+        return float(np.mean([len({i for i, _ in x} & {i for i, _ in y}) / max(1, min(K, len(y)))
+                              for x, y in zip(a, b, strict=True)]))
 
     gc.collect()
     vector_leg(True)  # warm caches (page cache, centroid order) once
@@ -169,10 +233,16 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
     ann_ms, ann_top = vector_leg(True)
     recall = float(np.mean([len(a & e) / max(1, min(K, len(e)))
                             for a, e in zip(ann_top, exact_top, strict=True)]))
+    base_ms, base_top = flow_baseline()
     fexact_ms, fexact_top = flow(False)
     fann_ms, fann_top = flow(True)
-    fagree = float(np.mean([len(set(a) & set(e)) / max(1, min(K, len(e)))
-                            for a, e in zip(fann_top, fexact_top, strict=True)]))
+    fagree = agreement(fann_top, fexact_top)
+    # Same top 10 as the old flow, with scores within 1e-4 (the scores are rounded to 4 places;
+    # tantivy's float32 sums can differ in the last bit between the two BM25 forms).
+    same_scores = float(np.mean([
+        len(x) == len(y)
+        and all(abs(s1 - s2) <= 1e-4 for (_, s1), (_, s2) in zip(x, y, strict=False))
+        for x, y in zip(fexact_top, base_top, strict=True)]))
     phys.ann_enabled = True
     root_bytes = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
     ann = phys.ann
@@ -187,6 +257,11 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
         "flow_exact_ms": common.percentiles(fexact_ms),
         "flow_speedup_p50": float(np.median(fexact_ms) / np.median(fann_ms)),
         "flow_top10_agreement": fagree,
+        "flow_baseline_ms": common.percentiles(base_ms),
+        "flow_speedup_vs_baseline_p50": float(np.median(base_ms) / np.median(fann_ms)),
+        "flow_top10_agreement_vs_baseline": agreement(fann_top, base_top),
+        "flow_exact_top10_agreement_vs_baseline": agreement(fexact_top, base_top),
+        "flow_exact_same_scores_as_baseline": same_scores,
         "open_s": open_s, "index_bytes_per_worker": root_bytes / max(count, 1),
         "peak_rss_mib": common.peak_rss_mib(), **built,
     }

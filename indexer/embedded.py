@@ -81,6 +81,7 @@ class _Physical:
         self._last_flush = 0.0
         self._flush_cost = 0.0
         self.ann_enabled = True  # benchmarks switch it off to measure the exact scan
+        self.keyword_two_step = True  # benchmarks switch it off to measure the one-query form
         self._masks: dict[tuple, np.ndarray] = {}
         self._counts: dict[tuple, int] = {}
         self._clause_max: dict[tuple, float] = {}
@@ -609,7 +610,12 @@ class _Physical:
         with self.lock:
             n = len(self.ids)
             m = self.mask(filters)
-            kw = self.keyword_search(text, filters, k, m) if text else {}
+            if not text:
+                kw = {}
+            elif self.keyword_two_step:
+                kw = self.keyword_search(text, filters, k, m)
+            else:
+                kw = self.keyword_search_conjunction(text, filters, k)
             rows = {self.row_of[i] for i in kw}
             if vector is not None and n:
                 rows.update(self.vector_rows(vector, m, k).tolist())
