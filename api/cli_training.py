@@ -137,3 +137,69 @@ def models_activate(
     pid, log = activate_in_background(s, name)
     typer.echo(f"re-indexing with {name} in the background (pid {pid}, log {log}); the new index "
                "version is swapped in and the pointer written when it is complete")
+
+
+def _encoder_ref(s, name: str | None) -> str:  # type: ignore[no-untyped-def]
+    """The encoder reference for NAME ('packaged', an artefact name), or the one in use."""
+    from matcher.encoder import PACKAGED
+    from training.models import PACKAGED_NAME, UnknownModelError, resolve
+
+    if name is None:
+        return s.model
+    if name == PACKAGED_NAME:
+        return PACKAGED
+    try:
+        info = resolve(s.var_dir, name)
+    except UnknownModelError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(1) from exc
+    if info.kind != "encoder":
+        typer.echo(f"error: {name} is a {info.kind}, not an encoder", err=True)
+        raise typer.Exit(1)
+    return info.encoder_ref
+
+
+@models_app.command("export-onnx")
+def models_export_onnx(
+    name: Annotated[str | None, typer.Argument(help="encoder artefact or 'packaged' "
+                                                    "(default: the encoder in use)")] = None,
+    texts: Annotated[int, typer.Option(min=3, help="real ESCO texts to check cosine on")] = 300,
+    threads: Annotated[int | None, typer.Option(min=1, help="threads (default: all cores)")]
+    = None,
+) -> None:
+    """Export the encoder to ONNX fp32 + int8; approve a variant for bulk encoding if faithful."""
+    try:
+        from training.onnx_export import export_and_measure
+    except ImportError as exc:
+        typer.echo(f"error: {exc}: pip install -e '.[onnx]'", err=True)
+        raise typer.Exit(1) from exc
+    s = _settings()
+    ref = _encoder_ref(s, name)
+    report = export_and_measure(ref, texts, threads, cache_dir=s.cache_dir,
+                                esco_dir=s.esco_dir)
+    typer.echo(f"torch fp32: {report['torch_fp32_texts_per_s']} texts/s "
+               f"({report['threads']} threads, load {report['load_average']})")
+    for k, v in report["variants"].items():
+        typer.echo(f"onnx {k}: {v['texts_per_s']} texts/s ({v['speedup']}x), cosine min "
+                   f"{v['cosine_min']} mean {v['cosine_mean']}")
+    bulk = report["bulk_variant"]
+    typer.echo(f"bulk encoding will use onnx {bulk}" if bulk else
+               "no variant is both faithful (cosine >= 0.98) and faster: bulk stays on torch")
+
+
+@models_app.command("distill")
+def models_distill(
+    name: Annotated[str | None, typer.Argument(help="encoder artefact or 'packaged' "
+                                                    "(default: the encoder in use)")] = None,
+    pca_dims: Annotated[int, typer.Option(min=2, help="dimensions of the static vectors")] = 256,
+) -> None:
+    """Distil the encoder into a static model2vec model (its own vector space)."""
+    from training.distill import distill
+
+    s = _settings()
+    try:
+        out = distill(_encoder_ref(s, name), pca_dims=pca_dims, cache_dir=s.cache_dir)
+    except RuntimeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"saved {out} (evaluate with: shetu eval esco-altlabels --model {out})")

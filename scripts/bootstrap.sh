@@ -16,6 +16,6 @@ fi
 start=$(date +%s)
 echo "installing Python packages into .venv (first time: several minutes, torch is large)..."
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e '.[scale,dev]'
+.venv/bin/pip install --quiet -e '.[scale,dev,onnx]'
 touch "$stamp"
 echo "packages ready in $(( $(date +%s) - start ))s"
