@@ -47,6 +47,7 @@ MISSING32 = np.iinfo(np.int32).min  # date and keyword-code columns (int32)
 MISSING8 = -1  # bool columns (int8): 0 false, 1 true, -1 missing
 MASK_CACHE_SIZE = 64
 STATE_FORMAT = 2
+TWO_STEP_MIN_SHARE = 0.1  # below this eligible share the BM25 leg runs as one conjunction
 
 
 def query_terms(text: str) -> list[str]:
@@ -157,7 +158,21 @@ class _Physical:
                 self.vectors[:n] = np.load(self.path / "vectors.npy", mmap_mode="r")[:n]
             self.ann = IVFIndex.from_state(self.schema.dim, st.get("ann"), n)
         self.row_of = {i: r for r, i in enumerate(self.ids)}
+        self.row_by_id = np.full(0, -1, dtype=np.int64)
+        self._index_ids(np.asarray(self.ids, dtype=np.int64),
+                        np.arange(len(self.ids), dtype=np.int64))
         self.n_live = int(np.count_nonzero(self.live[:len(self.ids)]))
+
+    def _index_ids(self, ids: np.ndarray, rows: np.ndarray) -> None:
+        """Record ``row_by_id[id] = row`` (a dense array: ids are registry primary keys)."""
+        if not len(ids):
+            return
+        top = int(ids.max())
+        if top >= len(self.row_by_id):
+            grown = np.full(max(top + 1, int(len(self.row_by_id) * 1.5)), -1, dtype=np.int64)
+            grown[:len(self.row_by_id)] = self.row_by_id
+            self.row_by_id = grown
+        self.row_by_id[ids] = rows
 
     @staticmethod
     def _blob(fields: dict[str, Any], payload: dict[str, Any]) -> bytes:
@@ -352,6 +367,8 @@ class _Physical:
                 self.versions[d.id] = d.version
                 self.tombstones.discard(d.id)
             self._set_rows(rows, docs_in)
+            self._index_ids(np.fromiter((d.id for d in docs_in), dtype=np.int64,
+                                        count=len(docs_in)), np.asarray(rows, dtype=np.int64))
             for td in self._tantivy_docs(docs_in):
                 w.add_document(td)
             w.commit()
@@ -505,7 +522,7 @@ class _Physical:
         Range and term-set queries score a constant 1.0; a keyword term scores its BM25, whose
         maximum tantivy's block-max top-1 finds quickly.
         """
-        if key[1] != "eq" or self.schema.fields[key[0]] not in ("keyword", "keywords"):
+        if not self._scored_clause(key):
             return 1.0
         hit = self._clause_max.get(key)
         if hit is None:
@@ -528,7 +545,9 @@ class _Physical:
 
         ``L`` grows until the k-th best exact score is at least the last text score fetched
         plus the most the filter clauses can add (so no unfetched document can rank above it),
-        or every matching document has been fetched.
+        or every matching document has been fetched. Under a selective filter (fewer than
+        ``TWO_STEP_MIN_SHARE`` of the documents eligible) the conjunction is the cheaper form
+        and runs as is.
         """
         terms = query_terms(text)
         if not terms:
@@ -538,40 +557,74 @@ class _Physical:
         n_eligible = int(np.count_nonzero(m))
         if n_eligible == 0:
             return {}
+        share = n_eligible / max(self.n_live, 1)
+        if share < TWO_STEP_MIN_SHARE:
+            # A selective filter: the conjunction only scores the few eligible documents,
+            # while the text alone would have to be ranked deep.
+            return self.keyword_search_conjunction(text, filters, k)
         text_q = self.tindex.parse_query(" ".join(terms), ["text"])
         fqs = self._filter_query(filters)
         searcher = self.tindex.searcher()
+        # Range and term-set clauses add exactly 1.0 to every document passing them; only
+        # keyword terms (gender, languages) add a document-dependent BM25.
+        n_const = sum(1 for key, _ in fqs if not self._scored_clause(key))
         bound = sum(self._max_clause_score(key, q, searcher) for key, q in fqs)
         must = [(tantivy.Occur.Must, q) for _, q in fqs]
-        share = n_eligible / max(self.n_live, 1)
         limit = max(4 * k, int(2 * k / share) + 1)
+        row_by_id = self.row_by_id
         while True:
             hits = searcher.search(text_q, limit=limit, count=False).hits
-            ids = searcher.fast_field_values("id", [a for _, a in hits]) if hits else []
-            eligible = []
-            for doc_id in ids:
-                row = self.row_of.get(doc_id)
-                if row is not None and row < len(m) and m[row]:
-                    eligible.append(doc_id)
+            ids = np.asarray(searcher.fast_field_values("id", [a for _, a in hits])
+                             if hits else [], dtype=np.int64)
+            text_scores = np.asarray([sc for sc, _ in hits], dtype=np.float32)
+            rows = np.full(len(ids), -1, dtype=np.int64)
+            inside = (ids >= 0) & (ids < len(row_by_id))
+            rows[inside] = row_by_id[ids[inside]]
+            ok = rows >= 0
+            ok[ok] = m[rows[ok]] if len(m) else False
+            eligible, elig_text = ids[ok], text_scores[ok]
             exhausted = len(hits) < limit
             out: dict[int, float] = {}
-            if eligible:
-                # A union of single-id terms: far cheaper than a term set over the id field.
-                only = tantivy.Query.const_score_query(tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Should, tantivy.Query.term_query(self.tschema, "id", i))
-                     for i in eligible]), 0.0)
-                q = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_q), *must,
-                                                 (tantivy.Occur.Must, only)])
-                scored = searcher.search(q, limit=len(eligible), count=False).hits
-                sids = searcher.fast_field_values("id", [a for _, a in scored])
-                top = sorted(zip(sids, (float(sc) for sc, _ in scored), strict=True),
-                             key=lambda t: -t[1])[:k]
-                out = {int(i): sc for i, sc in top}
+            if len(eligible):
+                if n_const == len(fqs):
+                    # Every clause adds 1.0: the conjunction's score, summed as tantivy does
+                    # (float32, one clause at a time).
+                    exact = elig_text.copy()
+                    for _ in range(n_const):
+                        exact += np.float32(1.0)
+                    order = np.argsort(-exact, kind="stable")[:k]
+                    top = [(int(eligible[i]), float(exact[i])) for i in order]
+                else:
+                    # Only documents whose best case reaches the k-th worst case can make the
+                    # top k: score exactly just those.
+                    lower = elig_text + np.float32(n_const)
+                    kth = np.partition(-lower, k - 1)[k - 1] * -1 if len(lower) > k else -np.inf
+                    maybe = eligible[elig_text + np.float32(bound) >= kth - 1e-4]
+                    top = self._conjunction_scores(searcher, text_q, must, maybe.tolist(), k)
+                out = dict(top)
                 if len(top) == k and top[-1][1] >= float(hits[-1][0]) + bound - 1e-6:
                     return out
             if exhausted:
                 return out
             limit *= 4
+
+    def _scored_clause(self, key: tuple) -> bool:
+        return key[1] == "eq" and self.schema.fields[key[0]] in ("keyword", "keywords")
+
+    def _conjunction_scores(self, searcher: tantivy.Searcher, text_q: tantivy.Query,
+                            must: list, ids: list[int], k: int) -> list[tuple[int, float]]:
+        """Top k of ``text AND filters`` among ``ids``, with tantivy's scores."""
+        # A union of single-id terms, scoring nothing: far cheaper than a term set on the ids.
+        only = tantivy.Query.const_score_query(tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.tschema, "id", i))
+             for i in ids]), 0.0)
+        q = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_q), *must,
+                                         (tantivy.Occur.Must, only)])
+        scored = searcher.search(q, limit=len(ids), count=False).hits
+        sids = searcher.fast_field_values("id", [a for _, a in scored]) if scored else []
+        top = sorted(zip(sids, (float(sc) for sc, _ in scored), strict=True),
+                     key=lambda t: -t[1])[:k]
+        return [(int(i), sc) for i, sc in top]
 
     def keyword_search_conjunction(self, text: str, filters: Filter, k: int) -> dict[int, float]:
         """The one-query form of :meth:`keyword_search` (``text AND filters``, top k).
