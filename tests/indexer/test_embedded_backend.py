@@ -46,3 +46,46 @@ def test_a_reader_sees_a_rebuild_done_by_another_instance(tmp_path):
     assert server.count("w") == 9
     server.close()
     cli.close()
+
+
+def test_keyword_leg_returns_the_conjunctions_hits_and_scores(seeded, monkeypatch):
+    """The two-step BM25 leg (text top-L, then exact scores) equals ``text AND filters``."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from indexer import embedded
+    from indexer.documents import WORKERS, job_text
+    from indexer.ranking import CONSENT, job_facts
+    from matcher import eligibility
+    from registry.models import JobOrder
+
+    monkeypatch.setattr(embedded, "TWO_STEP_MIN_SHARE", 0.0)  # always the two-step form
+    ix = seeded["indexer"]
+    phys = ix.backend._physical(WORKERS)
+    with ix.sessions() as s:
+        jobs = list(s.scalars(select(JobOrder).order_by(JobOrder.id)))
+    cases = []
+    for j in jobs:
+        cases.append((job_text(j, ix.taxonomy),
+                      [c.as_dict() for c in (CONSENT, *eligibility.filter_clauses(job_facts(j)))]))
+    # Keyword terms score per document (languages, gender): the second step must run.
+    cases.append(("welder cook driver skills", [{"field": "languages", "op": "all",
+                                                 "value": ["Arabic"]},
+                                                {"field": "gender", "op": "eq",
+                                                 "value": "male"}]))
+    cases.append(("welder cook driver skills", [{"field": "date_of_birth", "op": "lte",
+                                                 "value": dt.date(1995, 1, 1).isoformat()}]))
+    nonempty = 0
+    for text, filters in cases:
+        for k in (5, 40):
+            phys.drop_caches()
+            want = phys.keyword_search_conjunction(text, filters, k)
+            got = phys.keyword_search(text, filters, k)
+            assert len(got) == len(want)
+            # Same scores position by position (ids may swap only among equal scores).
+            assert sorted(got.values()) == pytest.approx(sorted(want.values()), abs=1e-4)
+            kth = min(want.values(), default=0.0)
+            assert {i for i, v in want.items() if v > kth + 1e-4} <= set(got)
+            nonempty += bool(want)
+    assert nonempty > len(cases)
