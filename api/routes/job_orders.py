@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from api.deps import CurrentUser, IndexerDep, SessionDep, require
 from api.serializers import job_json
@@ -82,8 +82,10 @@ def candidates(job_order_id: int, session: SessionDep, ix: IndexerDep,
               "matched_skills": [tax.skill_label(s) for s in m.matched_skills],
               "missing_skills": [tax.skill_label(s) for s in m.missing_skills]}
              for m in result.items]
-    session.add_all(AccessLog(username=user.username, role=user.role, action="rank_candidates",
-                              worker_id=m.id, job_order_id=job.id) for m in result.items)
+    if result.items:  # one multi-row INSERT (Core): no unit-of-work bookkeeping per row
+        session.execute(insert(AccessLog.__table__), [
+            {"username": user.username, "role": user.role, "action": "rank_candidates",
+             "worker_id": m.id, "job_order_id": job.id} for m in result.items])
     session.commit()
     return {"job_order_id": job.id, "items": items, "excluded": result.excluded,
             "eligible_total": result.eligible_total}
