@@ -19,4 +19,11 @@ echo "== encode"; $PY -m bench.encode
 echo "== ingest"; $PY -m bench.ingest --n $N
 echo "== match";  $PY -m bench.match --n $N
 echo "== api";    $PY -m bench.api --n 100000
+# Elasticsearch backend (needs `bash scripts/services.sh up`; skipped when ES is not reachable).
+eval "$(bash scripts/services.sh env 2>/dev/null)" || true
+if curl -sf "${SHETU_ELASTICSEARCH_URL:-http://127.0.0.1:9200}" >/dev/null 2>&1; then
+  echo "== es";     $PY -m bench.es --n 100000
+else
+  echo "== es: skipped (Elasticsearch not reachable; bash scripts/services.sh up)"
+fi
 echo "results: var/bench/results.jsonl"
