@@ -127,7 +127,7 @@ class OnnxEncoder:
     length and padded per batch only to the longest text in it.
     """
 
-    def __init__(self, onnx_path: Path, tokenizer_dir: Path | None = None,
+    def __init__(self, onnx_path: str | Path, tokenizer_dir: str | Path | None = None,
                  threads: int | None = None, max_length: int = 256) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -139,6 +139,7 @@ class OnnxEncoder:
         self.session = ort.InferenceSession(str(onnx_path), opts,
                                             providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
+        onnx_path = Path(onnx_path)
         tok_file = Path(tokenizer_dir or onnx_path.parent) / "tokenizer.json"
         self.tokenizer = Tokenizer.from_file(str(tok_file))
         self.tokenizer.enable_truncation(max_length)
@@ -297,7 +298,7 @@ def is_model2vec_dir(path: Path) -> bool:
         cfg = json.loads((path / "config.json").read_text())
     except (OSError, ValueError):
         return False
-    return cfg.get("model_type") == "model2vec" and not (path / "modules.json").exists()
+    return cfg.get("model_type") == "model2vec"
 
 
 class StaticEncoder:
