@@ -86,10 +86,13 @@ def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, sib
                        "other_groups": {tax.occupations[e["occupation_uri"]].isco_group
                                         for e in w["experience"][1:]}})
         roll = rng.random()
+        truths[-1]["recorded"] = "structured"
         if roll < 0.5:
             w["skills"], w["experience"] = [], []
+            truths[-1]["recorded"] = "text only"
         elif roll < 0.6:
             w["skills"] = []
+            truths[-1]["recorded"] = "occupation only"
         w.update(date_of_birth=today - dt.timedelta(days=365 * 30), passport_expiry=today +
                  dt.timedelta(days=3000), medical_fit=True, bmet_registration="BMET-1",
                  consent=True, languages=["Bangla"], gender="male", ntvqf_level=3)
@@ -173,6 +176,9 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
                 f"with {ix.encoder.name}...")
         ix.drain_outbox()
         scores: dict[str, list[float]] = {"shetu": [], "bm25": [], "minilm": []}
+        kind = {wid: t["recorded"] for wid, t in zip(worker_ids, truths, strict=True)}
+        # relevant (grade ≥ 2) workers in each system's top 10, by how the profile was recorded
+        found: dict[str, dict[str, int]] = {k: {} for k in ("shetu", "bm25", "minilm", "pool")}
         with session_scope(settings.database_url) as s:
             for jid, job in zip(job_ids, jobs, strict=True):
                 jo = s.get(JobOrder, jid)
@@ -189,9 +195,15 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
                 vec = ix.backend.get("jobs", jid).vector
                 vh = ix.backend.search(WORKERS, text=None, vector=vec, filters=filters, k=10)
                 vec_ranked = [h.id for h in sorted(vh, key=lambda h: -h.vector_score)]
-                scores["shetu"].append(graded_ndcg(shetu, rel))
-                scores["bm25"].append(graded_ndcg(kw_ranked, rel))
-                scores["minilm"].append(graded_ndcg(vec_ranked, rel))
+                for name, ranked in (("shetu", shetu), ("bm25", kw_ranked),
+                                     ("minilm", vec_ranked)):
+                    scores[name].append(graded_ndcg(ranked, rel))
+                    for d in ranked[:10]:
+                        if rel.get(d, 0) >= 2:
+                            found[name][kind[d]] = found[name].get(kind[d], 0) + 1
+                for d, r in rel.items():
+                    if r >= 2:
+                        found["pool"][kind[d]] = found["pool"].get(kind[d], 0) + 1
         ix.backend.close()
     means = {k: round(sum(v) / len(v), 4) for k, v in scores.items()}
     best_base = max(means["bm25"], means["minilm"])
@@ -199,4 +211,9 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
                                  f"{len(workers)} workers, graded 0–3)",
                       "n": len(jobs), "metric": "nDCG@10", "systems": means}],
             "notes": f"Shetu / better baseline = {means['shetu'] / best_base:.2f}× "
-                     "(target ≥ 1.15×). Relevance definition in training/eval_candidates.py."}
+                     "(target ≥ 1.15×). Relevance definition in training/eval_candidates.py. "
+                     "Grade ≥ 2 workers in the top 10 by recorded profile (structured / "
+                     "occupation only / text only): " + "; ".join(
+                         f"{k} " + "/".join(str(found[k].get(t, 0)) for t in (
+                             "structured", "occupation only", "text only"))
+                         for k in ("shetu", "bm25", "minilm", "pool")) + "."}
