@@ -91,3 +91,42 @@ def test_docs_table_is_regenerated_in_place(tmp_path: Path) -> None:
     assert "intro kept" in text and text.count("results:start") == 1
     assert "**0.800**" in text and "≥ 0.75 met" in text and "`shetu eval esco-altlabels`" in text
     assert "0.800" in format_table(results)
+
+
+def test_candidates_relevance_is_graded_from_the_true_profile_only() -> None:
+    from training.eval_candidates import relevance
+
+    job = {"occupation_uri": "o:tile", "required_skills": ["a", "b", "c", "d"]}
+    truth = {"occupation_uri": "o:tile", "isco_group": "7122", "skills": {"a", "b"}}
+    assert relevance(truth, job, "7122") == 3
+    assert relevance({**truth, "skills": {"a"}}, job, "7122") == 2
+    assert relevance({**truth, "occupation_uri": "o:mosaic"}, job, "7122") == 2  # sibling
+    assert relevance({**truth, "occupation_uri": "o:x", "isco_group": "7123"}, job, "7122") == 1
+    assert relevance({**truth, "occupation_uri": "o:x", "isco_group": "9112",
+                      "other_groups": {"7122"}}, job, "7122") == 1
+    assert relevance({**truth, "occupation_uri": "o:x", "isco_group": "9112"}, job, "7122") == 0
+
+
+def test_candidates_workers_are_realistic_and_the_build_repeats(taxonomy) -> None:
+    import datetime as dt
+
+    from conftest import DATA_DIR
+
+    from training.eval_candidates import build
+
+    def run() -> tuple[list, list, list]:
+        return build(taxonomy, DATA_DIR, seed=3, n_jobs=4, per_job=5, siblings=3, related=2,
+                     background=40, today=dt.date(2026, 1, 1))
+
+    workers, truths, jobs = run()
+    again, _, _ = run()
+    assert [w["self_description"] for w in workers] == [w["self_description"] for w in again]
+    text_only = [(w, t) for w, t in zip(workers, truths, strict=True)
+                 if not w["skills"] and not w["experience"]]
+    assert 0.3 * len(workers) < len(text_only) < 0.7 * len(workers)
+    # own words rarely quote the ESCO preferred label; skills stay known to the generator
+    quoted = sum(taxonomy.occupations[t["occupation_uri"]].label in w["self_description"]
+                 for w, t in text_only)
+    assert quoted < 0.4 * len(text_only)
+    assert all(t["skills"] for _, t in text_only)
+    assert all(j["required_skills"] and j["title"] for j in jobs)
