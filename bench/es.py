@@ -69,8 +69,8 @@ def run(n: int = 100_000, queries: int = 60, url: str | None = None) -> dict[str
         for docs in _docs(n, s, tax, space, jobs_rows):
             es.upsert_into(physical, docs)
         es.commit_rebuild(WORKERS, physical)
-        es.client.indices.forcemerge(index=es.alias(WORKERS), max_num_segments=1,
-                                     request_timeout=1800)
+        es.client.options(request_timeout=1800).indices.forcemerge(
+            index=es.alias(WORKERS), max_num_segments=1)
         es.client.indices.refresh(index=es.alias(WORKERS))
         load_s = time.perf_counter() - t0
 
