@@ -136,7 +136,8 @@ def run(n: int = 256, quality_n: int = 300, distill: bool = False) -> dict[str, 
     try:
         files, notes["onnx"] = _onnx_files(work)
         for name, path in files.items():
-            fns[name] = OnnxEncoder(path, threads=threads).encode
+            fns[name] = OnnxEncoder(path, tokenizer_dir=files["onnx-fp32"].parent,
+                                    threads=threads).encode
     except ImportError as e:
         notes["onnx"] = f"skipped: {e}"
     bulk = SentenceEncoder()  # what the system uses for >= 64 texts

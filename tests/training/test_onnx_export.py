@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_settings
 
 from matcher.encoder import PACKAGED, SentenceEncoder, weights_fingerprint
-from tests.conftest import make_settings
 
 pytest.importorskip("onnxruntime")
 
