@@ -165,6 +165,8 @@ class _Physical:
 
     def _index_ids(self, ids: np.ndarray, rows: np.ndarray) -> None:
         """Record ``row_by_id[id] = row`` (a dense array: ids are registry primary keys)."""
+        keep = ids >= 0  # negative ids (not from the registry) are looked up in row_of
+        ids, rows = ids[keep], rows[keep]
         if not len(ids):
             return
         top = int(ids.max())
@@ -565,8 +567,8 @@ class _Physical:
         text_q = self.tindex.parse_query(" ".join(terms), ["text"])
         fqs = self._filter_query(filters)
         searcher = self.tindex.searcher()
-        # Range and term-set clauses add exactly 1.0 to every document passing them; only
-        # keyword terms (gender, languages) add a document-dependent BM25.
+        # Range and term-set clauses add the same (at most 1.0) to every document passing them;
+        # only keyword terms (gender, languages) add a document-dependent BM25.
         n_const = sum(1 for key, _ in fqs if not self._scored_clause(key))
         bound = sum(self._max_clause_score(key, q, searcher) for key, q in fqs)
         must = [(tantivy.Occur.Must, q) for _, q in fqs]
@@ -580,6 +582,8 @@ class _Physical:
             rows = np.full(len(ids), -1, dtype=np.int64)
             inside = (ids >= 0) & (ids < len(row_by_id))
             rows[inside] = row_by_id[ids[inside]]
+            for i in np.flatnonzero(~inside).tolist():
+                rows[i] = self.row_of.get(int(ids[i]), -1)
             ok = rows >= 0
             ok[ok] = m[rows[ok]] if len(m) else False
             eligible, elig_text = ids[ok], text_scores[ok]
@@ -587,11 +591,12 @@ class _Physical:
             out: dict[int, float] = {}
             if len(eligible):
                 if n_const == len(fqs):
-                    # Every clause adds 1.0: the conjunction's score, summed as tantivy does
-                    # (float32, one clause at a time).
-                    exact = elig_text.copy()
-                    for _ in range(n_const):
-                        exact += np.float32(1.0)
+                    # Every clause adds the same to every document (1.0 for a range, or 0 where
+                    # tantivy turned it into a match-all): measure that offset on one document.
+                    probe = self._conjunction_scores(searcher, text_q, must,
+                                                     [int(eligible[0])], 1)
+                    offset = probe[0][1] - float(elig_text[0]) if probe else float(n_const)
+                    exact = elig_text + np.float32(offset)
                     order = np.argsort(-exact, kind="stable")[:k]
                     top = [(int(eligible[i]), float(exact[i])) for i in order]
                 else:

@@ -89,3 +89,30 @@ def test_keyword_leg_returns_the_conjunctions_hits_and_scores(seeded, monkeypatc
             assert {i for i, v in want.items() if v > kth + 1e-4} <= set(got)
             nonempty += bool(want)
     assert nonempty > len(cases)
+
+
+def test_keyword_scores_match_the_conjunction_when_a_range_covers_every_document(tmp_path,
+                                                                                  monkeypatch):
+    """tantivy scores a range clause 1.0, or 0 when it matches every document: both forms agree."""
+    import numpy as np
+
+    from indexer import embedded
+    from indexer.protocol import Document
+
+    monkeypatch.setattr(embedded, "TWO_STEP_MIN_SHARE", 0.0)
+    b = EmbeddedBackend(tmp_path / "index")
+    b.ensure_index(IndexSchema("w", {"age": "int"}, 4))
+    v = np.array([1, 0, 0, 0], dtype=np.float32)
+    b.upsert("w", [Document(id=1, version=1, text="welder pipe", vector=v, fields={"age": 30}),
+                   Document(id=2, version=1, text="welder", vector=v, fields={"age": 40}),
+                   Document(id=3, version=1, text="cook", vector=v, fields={"age": 10})])
+    phys = b._physical("w")
+    for low in (20, 5):  # the second bound covers every document
+        f = [{"field": "age", "op": "gte", "value": low}]
+        phys.drop_caches()
+        got = phys.keyword_search("welder", f, 5)
+        want = phys.keyword_search_conjunction("welder", f, 5)
+        assert got.keys() == want.keys() == {1, 2}
+        for i in want:
+            assert got[i] == pytest.approx(want[i], abs=1e-5)
+    b.close()
