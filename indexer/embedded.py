@@ -538,7 +538,8 @@ class _Physical:
         """BM25 top-k of ``text`` among the documents passing ``filters`` (mask ``m``).
 
         The scores are tantivy's for ``text AND every filter clause`` (a filter clause adds its
-        own score: 1.0 for a range, a small BM25 for a keyword term). Evaluating that
+        own score: 1.0 for a range or term set — 0 when it matches every document —, a small
+        BM25 for a keyword term). Evaluating that
         conjunction over the whole index is slow (the ~60-term disjunction is scored for every
         document passing the filters), so it runs in two steps with the same result:
 
@@ -600,9 +601,10 @@ class _Physical:
                     order = np.argsort(-exact, kind="stable")[:k]
                     top = [(int(eligible[i]), float(exact[i])) for i in order]
                 else:
-                    # Only documents whose best case reaches the k-th worst case can make the
-                    # top k: score exactly just those.
-                    lower = elig_text + np.float32(n_const)
+                    # Only documents whose best case (text + the most every clause can add)
+                    # reaches the k-th worst case (text alone) can make the top k: score
+                    # exactly just those.
+                    lower = elig_text
                     kth = np.partition(-lower, k - 1)[k - 1] * -1 if len(lower) > k else -np.inf
                     maybe = eligible[elig_text + np.float32(bound) >= kth - 1e-4]
                     top = self._conjunction_scores(searcher, text_q, must, maybe.tolist(), k)
