@@ -168,15 +168,16 @@ def models_export_onnx(
     = None,
 ) -> None:
     """Export the encoder to ONNX fp32 + int8; approve a variant for bulk encoding if faithful."""
-    try:
-        from training.onnx_export import export_and_measure
-    except ImportError as exc:
-        typer.echo(f"error: {exc}: pip install -e '.[onnx]'", err=True)
-        raise typer.Exit(1) from exc
+    from training.onnx_export import export_and_measure
+
     s = _settings()
     ref = _encoder_ref(s, name)
-    report = export_and_measure(ref, texts, threads, cache_dir=s.cache_dir,
-                                esco_dir=s.esco_dir)
+    try:
+        report = export_and_measure(ref, texts, threads, cache_dir=s.cache_dir,
+                                    esco_dir=s.esco_dir)
+    except ImportError as exc:
+        typer.echo(f"error: {exc} (install the extra: pip install -e '.[onnx]')", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"torch fp32: {report['torch_fp32_texts_per_s']} texts/s "
                f"({report['threads']} threads, load {report['load_average']})")
     for k, v in report["variants"].items():
