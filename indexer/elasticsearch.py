@@ -50,7 +50,6 @@ _UNAVAILABLE_STATUS = {429, 502, 503, 504}
 _ES_TYPES = {"keyword": {"type": "keyword"}, "keywords": {"type": "keyword"},
              "int": {"type": "long"}, "float": {"type": "double"}, "bool": {"type": "boolean"},
              "date": {"type": "date", "format": "strict_date"}}
-_SOURCE = ["fields", "payload", "vec"]
 _LIVE = {"term": {"deleted": False}}
 
 _analyzer_lock = threading.Lock()
@@ -201,8 +200,10 @@ class ElasticsearchBackend:
         body: dict[str, Any] = {
             "settings": {"number_of_shards": 1, "number_of_replicas": self.replicas,
                          "refresh_interval": refresh_interval,
-                         # keep vectors in _source: exact cosine for every hit, client-side
-                         "index.mapping.exclude_source_vectors": False},
+                         # vectors stay out of the stored _source (ES synthesises them when a
+                         # get asks): a search fetching fields + payload reads ~3 KB a hit,
+                         # not the ~11 KB the 384 floats as JSON added
+                         "index.mapping.exclude_source_vectors": True},
             "mappings": _mapping(schema)}
         if alias:
             body["aliases"] = {alias: {"is_write_index": True}}
@@ -283,7 +284,8 @@ class ElasticsearchBackend:
         """Return a live document by id, or None if absent or a tombstone."""
         with self._guard():
             try:
-                r = self.client.get(index=self.alias(index), id=str(doc_id))
+                r = self.client.get(index=self.alias(index), id=str(doc_id),
+                                    source_exclude_vectors=False)
             except NotFoundError:
                 return None
         src = r["_source"]
@@ -314,28 +316,67 @@ class ElasticsearchBackend:
 
     def search(self, index: str, *, text: str | None, vector: np.ndarray | None,
                filters: Filter = (), k: int = 10) -> list[Hit]:
-        """Hybrid retrieval under a filter: BM25 top-k ∪ exact-cosine top-k of kNN candidates."""
+        """Hybrid retrieval under a filter: BM25 top-k ∪ exact-cosine kNN top-k.
+
+        Two round trips, neither shipping vectors: (1) one ``_msearch`` with the BM25 leg and
+        the filtered kNN leg, ids and scores only — the kNN leg re-scores its int8 HNSW
+        candidates with the float vectors inside Elasticsearch (``rescore_vector``), so its
+        scores are exact cosines; (2) one ``_msearch`` with the exact cosine of the BM25-only
+        hits (a kNN restricted to their ids, which Elasticsearch answers by exact scoring) and
+        the stored fields and payload of the union. (Earlier the kNN leg over-fetched 2k hits
+        with their 384-float vectors in ``_source`` and re-ranked here: ~8 MB of JSON a query.)
+        """
         fq = self._filter(index, filters)
         alias = self.alias(index)
         tokens = query_tokens(text) if text else []
         body: list[dict[str, Any]] = []
         if tokens:
             body += [{"index": alias},
-                     {"size": k, "track_total_hits": False, "_source": _SOURCE,
+                     {"size": k, "track_total_hits": False, "_source": False,
                       "query": {"bool": {"must": [{"match": {"text": " ".join(tokens)}}],
                                          "filter": fq}}}]
         q = None
         if vector is not None:
             q = np.asarray(vector, dtype=np.float32)
-            # Over-fetch, then re-rank with the exact cosine: int8 HNSW is approximate.
-            fetch = min(max(2 * k, k + 20), 10_000)
+            fetch = min(k, 10_000)
             body += [{"index": alias},
-                     {"size": fetch, "_source": _SOURCE,
+                     {"size": fetch, "track_total_hits": False, "_source": False,
                       "knn": {"field": "vec", "query_vector": q.tolist(), "k": fetch,
                               "num_candidates": min(max(2 * fetch, 100), 10_000),
-                              "filter": fq}}]
+                              "filter": fq, "rescore_vector": {"oversample": 2.0}}}]
         if not body:
             return []
+        responses = self._msearch(body)
+        kw = {int(h["_id"]): float(h["_score"])
+              for h in (responses[0]["hits"]["hits"] if tokens else [])}
+        # cosine similarity scores are (1 + cos) / 2
+        sims = {int(h["_id"]): 2.0 * float(h["_score"]) - 1.0
+                for h in (responses[-1]["hits"]["hits"] if q is not None else [])}
+        ids = list(kw) + [i for i in sims if i not in kw]
+        if not ids:
+            return []
+        body = [{"index": alias},
+                {"size": len(ids), "track_total_hits": False, "_source": ["fields", "payload"],
+                 "query": {"ids": {"values": [str(i) for i in ids]}}}]
+        only_kw = [i for i in kw if i not in sims] if q is not None else []
+        if only_kw:
+            body += [{"index": alias},
+                     {"size": len(only_kw), "track_total_hits": False, "_source": False,
+                      "knn": {"field": "vec", "query_vector": q.tolist(), "k": len(only_kw),
+                              "num_candidates": len(only_kw),
+                              "filter": [{"ids": {"values": [str(i) for i in only_kw]}}],
+                              "rescore_vector": {"oversample": 1.0}}}]
+        responses = self._msearch(body)
+        sources = {int(h["_id"]): h.get("_source") or {} for h in responses[0]["hits"]["hits"]}
+        if only_kw:
+            sims.update({int(h["_id"]): 2.0 * float(h["_score"]) - 1.0
+                         for h in responses[1]["hits"]["hits"]})
+        return [Hit(id=i, keyword_score=kw.get(i, 0.0), vector_score=sims.get(i, 0.0),
+                    fields=dict(sources[i].get("fields") or {}),
+                    payload=dict(sources[i].get("payload") or {}))
+                for i in ids if i in sources]
+
+    def _msearch(self, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with self._guard():
             responses = self.client.msearch(searches=body)["responses"]
         for r in responses:
@@ -344,27 +385,7 @@ class ElasticsearchBackend:
                 if status in _UNAVAILABLE_STATUS or status >= 500:
                     raise SearchUnavailableError(f"Elasticsearch search failed: {r['error']}")
                 raise ValueError(f"Elasticsearch refused the search: {r['error']}")
-        kw_hits = responses[0]["hits"]["hits"] if tokens else []
-        vec_hits = responses[-1]["hits"]["hits"] if q is not None else []
-        sources: dict[int, dict[str, Any]] = {}
-        kw = {}
-        for h in kw_hits:
-            sources[int(h["_id"])] = h["_source"]
-            kw[int(h["_id"])] = float(h["_score"])
-        sims: dict[int, float] = {}
-        if q is not None:
-            for h in vec_hits:
-                sources.setdefault(int(h["_id"]), h["_source"])
-            ids = list(sources)
-            mat = np.array([sources[i].get("vec") or np.zeros(len(q)) for i in ids],
-                           dtype=np.float32).reshape(len(ids), len(q))
-            sims = dict(zip(ids, (mat @ q).tolist(), strict=True))
-            vec_ids = [int(h["_id"]) for h in vec_hits]
-            keep = set(sorted(vec_ids, key=lambda i: -sims[i])[:k]) | set(kw)
-            sources = {i: s for i, s in sources.items() if i in keep}
-        return [Hit(id=i, keyword_score=kw.get(i, 0.0), vector_score=sims.get(i, 0.0),
-                    fields=dict(s.get("fields") or {}), payload=dict(s.get("payload") or {}))
-                for i, s in sources.items()]
+        return responses
 
     def count(self, index: str, filters: Filter = ()) -> int:
         """Return how many live documents match the filter."""
