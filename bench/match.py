@@ -128,7 +128,8 @@ def reference_flow(ix: Any, job: Any, limit: int = 20, pool: int = 300) -> list[
         total, _, _, _ = score_pair(
             bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score, job_required=req,
             job_optional=opt, job_uri=job.occupation_uri, job_isco=occ.isco_group if occ else "",
-            worker_skills=h.payload.get("skills", []), worker_experience=exp, weights=weights)
+            worker_skills=h.payload.get("skills", []), worker_experience=exp, weights=weights,
+            occupation_skills=ix.taxonomy.essential)
         scored.append((h.id, round(total, 4)))
     scored.sort(key=lambda m: (-m[1], m[0]))
     # The excluded counts per rule, as before (one count per rule, nothing cached).

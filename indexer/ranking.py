@@ -107,7 +107,8 @@ def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
         cosine=[h.vector_score for h in hits], job_required=req, job_optional=opt,
         job_uri=job.occupation_uri, job_isco=isco,
         worker_skills=[h.payload.get("skills", ()) for h in hits],
-        worker_experience=[h.payload.get("experience", ()) for h in hits], weights=weights)
+        worker_experience=[h.payload.get("experience", ()) for h in hits], weights=weights,
+        occupation_skills=ix.taxonomy.essential)
     order = sorted(range(len(hits)), key=lambda i: (-round(totals[i], 4), hits[i].id))[:limit]
     scored = []
     for i in order:
@@ -156,7 +157,8 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
                 bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score,
                 job_required=req, job_optional=opt, job_uri=job.occupation_uri,
                 job_isco=occ.isco_group if occ else "", worker_skills=worker.skills or [],
-                worker_experience=exp, weights=weights)
+                worker_experience=exp, weights=weights,
+                occupation_skills=ix.taxonomy.essential)
             ceiling = ceilings.get(job.destination)
             item = {
                 "job_order_id": job.id, "title": job.title, "score": round(total, 4),

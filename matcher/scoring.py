@@ -3,7 +3,10 @@
 score = Σ weight_i · part_i, every part in [0, 1]:
 - keyword:    BM25 score of the pair, divided by the best BM25 score in the candidate pool
 - embedding:  cosine of the two texts' embeddings, rescaled from [0.1, 0.8] to [0, 1]
-- skills:     share of the job's required skills the worker has (optional skills count half)
+- skills:     share of the job's required skills the worker has (optional skills count half);
+              for a worker with no recorded skills whose occupation was inferred from free text
+              (confidence < 1), the share the inferred occupation's essential ESCO skills cover,
+              times that confidence (best entry) — unknown skills are not scored as absent
 - occupation: 1 same ESCO occupation, 0.75 same ISCO unit group, 0.4 same minor group,
               0.15 same sub-major group, else 0 (best over the worker's experience)
 - experience: years in the matched occupation, saturating at 5 years, times occupation part
@@ -87,6 +90,29 @@ def skill_coverage(required: Sequence[str], optional: Sequence[str],
     return got / denom, matched, missing
 
 
+def inferred_skill_coverage(required: Sequence[str], optional: Sequence[str],
+                            experience: Iterable[Experience],
+                            occupation_skills: Mapping[str, Iterable[str]]) -> float:
+    """Skills part of a worker with no recorded skills, from occupations inferred from text.
+
+    Best over the inferred entries (confidence < 1) of confidence × the coverage of the job's
+    skills by the occupation's essential skills. Declared experience (confidence 1) gets
+    nothing here: a worker who states an occupation but lists no skills is not credited with
+    all of the occupation's skills.
+    """
+    best = 0.0
+    for e in experience:
+        if e.confidence >= 1.0:
+            continue
+        ess = occupation_skills.get(e.occupation_uri)
+        if not ess:
+            continue
+        cov = e.confidence * skill_coverage(required, optional, ess)[0]
+        if cov > best:
+            best = cov
+    return best
+
+
 def rescale_cosine(cos: float, lo: float = 0.1, hi: float = 0.8) -> float:
     """Map a MiniLM cosine to [0, 1] (unrelated texts sit near 0.1, paraphrases above 0.8)."""
     return min(max((cos - lo) / (hi - lo), 0.0), 1.0)
@@ -101,10 +127,21 @@ def combine(parts: dict[str, float], weights: dict[str, float] | None = None) ->
 def score_pair(*, bm25: float, bm25_max: float, cosine: float,
                job_required: Sequence[str], job_optional: Sequence[str], job_uri: str | None,
                job_isco: str, worker_skills: Iterable[str], worker_experience: Iterable[Experience],
-               weights: dict[str, float] | None = None) -> tuple[float, dict[str, float],
-                                                                  list[str], list[str]]:
-    """Score one job/worker pair; return (score, parts, matched skills, missing skills)."""
+               weights: dict[str, float] | None = None,
+               occupation_skills: Mapping[str, Iterable[str]] | None = None
+               ) -> tuple[float, dict[str, float], list[str], list[str]]:
+    """Score one job/worker pair; return (score, parts, matched skills, missing skills).
+
+    :param occupation_skills: occupation URI → essential skills (``Taxonomy.essential``); with
+        it, a worker without recorded skills is scored on the inferred occupations' skills
+        (see :func:`inferred_skill_coverage`). Matched/missing stay the recorded skills'.
+    """
+    worker_skills = list(worker_skills)
+    worker_experience = list(worker_experience)
     coverage, matched, missing = skill_coverage(job_required, job_optional, worker_skills)
+    if not worker_skills and occupation_skills is not None:
+        coverage = inferred_skill_coverage(job_required, job_optional, worker_experience,
+                                           occupation_skills)
     occ, exp = best_experience(job_uri, job_isco, worker_experience)
     parts = {
         "keyword": (bm25 / bm25_max) if bm25_max > 0 else 0.0,
@@ -121,7 +158,8 @@ def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float
                job_required: Sequence[str], job_optional: Sequence[str], job_uri: str | None,
                job_isco: str, worker_skills: Sequence[Iterable[str]],
                worker_experience: Sequence[Iterable[Mapping[str, Any]]],
-               weights: dict[str, float] | None = None
+               weights: dict[str, float] | None = None,
+               occupation_skills: Mapping[str, Iterable[str]] | None = None
                ) -> tuple[list[float], list[dict[str, float]]]:
     """Score many workers against one job; return (totals, parts), equal to :func:`score_pair`.
 
@@ -133,6 +171,7 @@ def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float
     :param worker_experience: per worker, entries with ``occupation_uri``, ``years`` and
         optionally ``isco_group`` (default "") and ``confidence`` (default 1.0) — the indexed
         payload's form.
+    :param occupation_skills: as for :func:`score_pair`.
     """
     w = weights or DEFAULT_WEIGHTS
     wk = list(w.items())
@@ -150,6 +189,7 @@ def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float
     denom = len(job_required) + 0.5 * len(job_optional)
     occ_cache: dict[tuple[Any, str], float] = {}
     lo, span = 0.1, 0.8 - 0.1
+    inferred_cov: dict[str, float] = {}  # occupation → coverage of the job by its essentials
     totals: list[float] = []
     all_parts: list[dict[str, float]] = []
     for b, c, have, exps in zip(bm25, cosine, worker_skills, worker_experience, strict=True):
@@ -164,6 +204,24 @@ def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float
                 n_req += req_mult.get(s, 0)
                 n_opt += opt_mult.get(s, 0)
             coverage = (n_req + 0.5 * n_opt) / denom
+        if not have and occupation_skills is not None:
+            # the same products and comparisons as inferred_skill_coverage
+            coverage = 0.0
+            for e in exps:
+                conf = e.get("confidence", 1.0)
+                if conf >= 1.0:
+                    continue
+                uri = e["occupation_uri"]
+                base = inferred_cov.get(uri)
+                if base is None:
+                    ess = occupation_skills.get(uri)
+                    base = skill_coverage(job_required, job_optional, ess)[0] if ess else -1.0
+                    inferred_cov[uri] = base
+                if base < 0:
+                    continue
+                cov = conf * base
+                if cov > coverage:
+                    coverage = cov
         best_occ, best_exp = 0.0, 0.0
         for e in exps:
             uri, isco = e["occupation_uri"], e.get("isco_group", "")

@@ -38,7 +38,7 @@ def _reference(ix, job, limit, pool=300):
             bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score, job_required=req,
             job_optional=opt, job_uri=job.occupation_uri, job_isco=occ.isco_group if occ else "",
             worker_skills=h.payload.get("skills", []), worker_experience=exp,
-            weights=learned_weights(ix.settings))
+            weights=learned_weights(ix.settings), occupation_skills=ix.taxonomy.essential)
         out.append((round(total, 4), h.id, parts, matched, missing))
     out.sort(key=lambda m: (-m[0], m[1]))
     return out[:limit]

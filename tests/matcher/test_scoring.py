@@ -23,12 +23,13 @@ def _pairs(taxonomy):
     return payloads, jobs
 
 
-def _reference(p, job, req, opt, isco, bm25, bm25_max, cos, weights):
+def _reference(p, job, req, opt, isco, bm25, bm25_max, cos, weights, occ_skills=None):
     exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"],
                       e.get("confidence", 1.0)) for e in p["experience"]]
     return score_pair(bm25=bm25, bm25_max=bm25_max, cosine=cos, job_required=req,
                       job_optional=opt, job_uri=job.occupation_uri, job_isco=isco,
-                      worker_skills=p["skills"], worker_experience=exp, weights=weights)
+                      worker_skills=p["skills"], worker_experience=exp, weights=weights,
+                      occupation_skills=occ_skills)
 
 
 def test_score_many_equals_score_pair_on_generated_profiles(taxonomy):
@@ -39,9 +40,16 @@ def test_score_many_equals_score_pair_on_generated_profiles(taxonomy):
     for p in payloads[::7]:
         for e in p["experience"]:
             e["confidence"] = rng.choice([0.35, 0.6, 1.0])
+    # Text-only profiles: no recorded skills, occupations inferred (the skills part then comes
+    # from the inferred occupations' essential skills).
+    for p in payloads[3::5]:
+        p["skills"] = []
+        for e in p["experience"]:
+            e["confidence"] = rng.choice([0.35, 0.6, 0.9, 1.0])
     learned = {"keyword": 0.05, "embedding": 0.4, "skills": 0.2, "occupation": 0.3,
                "experience": 0.05}
     checked = 0
+    inferred_same_occupation: list[float] = []
     for jn, job in enumerate(jobs):
         req = list(job.required_skills or []) or list(
             taxonomy.essential.get(job.occupation_uri, ()))[:15]
@@ -55,20 +63,27 @@ def test_score_many_equals_score_pair_on_generated_profiles(taxonomy):
         bm25 = [rng.choice([0.0, rng.uniform(0, 30)]) for _ in payloads]
         cos = [rng.uniform(-0.2, 1.0) for _ in payloads]
         bm25_max = max(bm25)
-        for weights in (None, learned, dict(reversed(learned.items()))):
+        for weights, occ_skills in ((None, taxonomy.essential), (learned, None),
+                                    (dict(reversed(learned.items())), taxonomy.essential)):
             totals, parts = score_many(
                 bm25=bm25, bm25_max=bm25_max, cosine=cos, job_required=req, job_optional=opt,
                 job_uri=job.occupation_uri, job_isco=isco,
                 worker_skills=[p["skills"] for p in payloads],
-                worker_experience=[p["experience"] for p in payloads], weights=weights)
+                worker_experience=[p["experience"] for p in payloads], weights=weights,
+                occupation_skills=occ_skills)
             for i, p in enumerate(payloads):
                 ref_total, ref_parts, _, _ = _reference(p, job, req, opt, isco, bm25[i],
-                                                        bm25_max, cos[i], weights)
+                                                        bm25_max, cos[i], weights, occ_skills)
                 assert parts[i] == ref_parts
                 assert abs(totals[i] - ref_total) <= 1e-6
                 checked += 1
+                if occ_skills is not None and not p["skills"] and any(
+                        e.get("confidence", 1.0) < 1 and e["occupation_uri"] == job.occupation_uri
+                        for e in p["experience"]) and req:
+                    inferred_same_occupation.append(parts[i]["skills"])
     # The data exercises every part, not just zeros.
     assert checked == len(jobs) * len(payloads) * 3
+    assert inferred_same_occupation and max(inferred_same_occupation) > 0
     assert any(pp["occupation"] == 1.0 for pp in parts)
     assert any(0 < pp["skills"] < 1 for pp in parts)
 
@@ -78,3 +93,35 @@ def test_score_many_of_no_candidates_is_empty():
                                job_optional=[], job_uri=None, job_isco="", worker_skills=[],
                                worker_experience=[])
     assert totals == [] and parts == []
+
+
+def test_unknown_skills_of_a_text_only_profile_come_from_its_inferred_occupation():
+    """A worker who described their trade in words has no recorded skills: the skills part is
+    the confidence-weighted share of the job's skills that the inferred occupation's essential
+    skills cover — not 0 — while a declared occupation with no listed skills still gets 0."""
+    essential = {"occ:welder": ("s:weld", "s:cut", "s:read-drawings"),
+                 "occ:cook": ("s:cook", "s:hygiene")}
+    req, opt = ["s:weld", "s:cut", "s:grind", "s:read-drawings"], []
+
+    def skills_part(skills, exp):
+        _, parts, matched, missing = score_pair(
+            bm25=0.0, bm25_max=0.0, cosine=0.5, job_required=req, job_optional=opt,
+            job_uri="occ:welder", job_isco="7212", worker_skills=skills,
+            worker_experience=exp, occupation_skills=essential)
+        return parts["skills"], matched, missing
+
+    inferred = [Experience("occ:cook", "5120", 2, 0.4), Experience("occ:welder", "7212", 3, 0.8)]
+    part, matched, missing = skills_part([], inferred)
+    assert part == round(0.8 * 3 / 4, 4)
+    assert matched == [] and missing == req  # the explanation shows recorded skills only
+    assert skills_part([], [Experience("occ:welder", "7212", 3, 1.0)])[0] == 0.0
+    assert skills_part(["s:weld"], inferred)[0] == 0.25  # recorded skills win
+    totals, parts = score_many(bm25=[0.0], bm25_max=0.0, cosine=[0.5], job_required=req,
+                               job_optional=opt, job_uri="occ:welder", job_isco="7212",
+                               worker_skills=[[]], occupation_skills=essential,
+                               worker_experience=[[{"occupation_uri": e.occupation_uri,
+                                                    "isco_group": e.isco_group,
+                                                    "years": e.years,
+                                                    "confidence": e.confidence}
+                                                   for e in inferred]])
+    assert parts[0]["skills"] == part
