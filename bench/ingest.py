@@ -4,7 +4,8 @@
     python -m bench.ingest --n 1000000          # the 1M row
 
 The bulk path (what this measures) is the outbox flow in batches: per batch, one transaction
-inserts the worker records *and* their outbox rows (SQLAlchemy Core ``insert`` with RETURNING);
+inserts the worker records *and* their outbox rows (``registry.bulk.insert_many``: one DBAPI
+executemany each, with SQLAlchemy's own type processing applied column by column);
 after the commit the batch's documents are built with ``indexer.documents.worker_document``,
 upserted into the index (tantivy + filter columns + vectors + IVF lists), and the outbox rows are
 marked processed — exactly what ``Indexer.drain_outbox`` does, without reading the records back.
@@ -22,13 +23,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing as mp
+import queue
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from bench import common
 
@@ -56,18 +59,20 @@ def bulk_batch(session: Any, backend: Any, tax: Any, rows: list[dict[str, Any]],
                vectors: np.ndarray) -> int:
     """Write one batch: records + outbox in one transaction, then index, then mark processed."""
     from indexer.documents import WORKERS, worker_document
+    from registry.bulk import insert_many
     from registry.models import OutboxEvent, Worker
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     recs = [{c: r[c] for c in WORKER_COLUMNS} | {"version": 1} for r in rows]
     # executemany in one transaction: the write lock is held from the first INSERT, and
     # AUTOINCREMENT hands out consecutive ids, so the batch's ids are the last len(rows) ones.
-    # Core inserts on the tables (the ORM's bulk insert issues a statement per few rows here).
+    # registry.bulk.insert_many: Core's type processing and defaults, column by column, then
+    # one DBAPI executemany (Core's insert() built the parameters row by row).
     conn = session.connection()
-    conn.execute(insert(Worker.__table__), recs)
+    insert_many(conn, Worker.__table__, recs)
     last = session.scalar(select(func.max(Worker.id)))
     ids = list(range(last - len(rows) + 1, last + 1))
-    conn.execute(insert(OutboxEvent.__table__), [
+    insert_many(conn, OutboxEvent.__table__, [
         {"entity": "worker", "entity_id": i, "version": 1, "op": "upsert", "created_at": now,
          "attempts": 0} for i in ids])
     last_ev = session.scalar(select(func.max(OutboxEvent.id)))
@@ -221,6 +226,29 @@ def run_quality(n: int = 400, jobs_n: int = 30) -> dict[str, Any]:
             "cosine_p10": float(np.percentile(cos, 10)), "top10_agreement": float(np.mean(agree))}
 
 
+def _child(fn: Any, arg: Any, q: Any) -> None:
+    q.put(fn(arg))
+
+
+def _in_child(fn: Any, arg: Any) -> dict[str, Any]:
+    """Run ``fn(arg)`` in a fresh process, so its peak RSS is its own (not the baselines',
+    which load the encoder) and one N's memory does not carry into the next."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_child, args=(fn, arg, q))
+    p.start()
+    while True:
+        try:
+            res = q.get(timeout=5)
+            break
+        except queue.Empty:
+            if not p.is_alive():
+                raise RuntimeError(f"{fn.__name__}({arg}) failed: exit code {p.exitcode}"
+                                   ) from None
+    p.join()
+    return res
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
@@ -232,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         common.emit("ingest-free-text", run_free_text())
         common.emit("ingest-profile-vector-quality", run_quality())
     for n in args.n:
-        res = run_bulk(n)
+        res = _in_child(run_bulk, n)
         if base:
             res["baseline_one_by_one_workers_per_s"] = base["workers_per_s"]
             res["speedup"] = res["workers_per_s"] / base["workers_per_s"]

@@ -19,11 +19,23 @@ echo "== encode"; $PY -m bench.encode
 echo "== ingest"; $PY -m bench.ingest --n $N
 echo "== match";  $PY -m bench.match --n $N
 echo "== api";    $PY -m bench.api --n 100000
-# Elasticsearch backend (needs `bash scripts/services.sh up`; skipped when ES is not reachable).
-eval "$(bash scripts/services.sh env 2>/dev/null)" || true
-if curl -sf "${SHETU_ELASTICSEARCH_URL:-http://127.0.0.1:9200}" >/dev/null 2>&1; then
-  echo "== es";     $PY -m bench.es --n 100000
-else
-  echo "== es: skipped (Elasticsearch not reachable; bash scripts/services.sh up)"
+# Elasticsearch backend: uses SHETU_ELASTICSEARCH_URL when it answers, otherwise starts the
+# local ES with scripts/services.sh (installed from the Maven cache if missing) and stops it
+# afterwards. BENCH_ES=0 skips it.
+if [[ "${BENCH_ES:-1}" != "0" ]]; then
+  started_es=0
+  if ! curl -sf "${SHETU_ELASTICSEARCH_URL:-http://127.0.0.1:9200}" >/dev/null 2>&1; then
+    if bash scripts/services.sh up es; then
+      started_es=1
+      eval "$(bash scripts/services.sh env)"
+    fi
+  fi
+  if curl -sf "${SHETU_ELASTICSEARCH_URL:-http://127.0.0.1:9200}" >/dev/null 2>&1; then
+    export SHETU_ELASTICSEARCH_URL=${SHETU_ELASTICSEARCH_URL:-http://127.0.0.1:9200}
+    echo "== es ($SHETU_ELASTICSEARCH_URL)"; $PY -m bench.es --n 100000
+  else
+    echo "== es: skipped (Elasticsearch did not start; see bash scripts/services.sh status)"
+  fi
+  if [[ $started_es == 1 ]]; then bash scripts/services.sh down es; fi
 fi
 echo "results: var/bench/results.jsonl"
