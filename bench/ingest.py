@@ -63,7 +63,8 @@ def bulk_batch(session: Any, backend: Any, tax: Any, rows: list[dict[str, Any]],
     from registry.models import OutboxEvent, Worker
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    recs = [{c: r[c] for c in WORKER_COLUMNS} | {"version": 1} for r in rows]
+    recs = [{c: r[c] for c in WORKER_COLUMNS} | {"version": 1, "created_at": now,
+                                                  "updated_at": now} for r in rows]
     # executemany in one transaction: the write lock is held from the first INSERT, and
     # AUTOINCREMENT hands out consecutive ids, so the batch's ids are the last len(rows) ones.
     # registry.bulk.insert_many: Core's type processing and defaults, column by column, then

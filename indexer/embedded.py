@@ -29,7 +29,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -312,15 +312,18 @@ class _Physical:
         self.n_live += int(np.count_nonzero(~self.live[r]))
         self.live[r] = True
 
-    def _tantivy_docs(self, docs: list[Document]) -> list[tantivy.Document]:
-        """Build the tantivy documents of a batch (id, text and every filter field)."""
+    def _tantivy_docs(self, docs: list[Document]) -> Iterator[tantivy.Document]:
+        """Yield the tantivy documents of a batch (id, text and every filter field).
+
+        A generator: each document goes to the writer as soon as it is built, so tantivy's
+        indexing thread works while the next ones are built.
+        """
         per_field = []
         for name, ftype in self.schema.fields.items():
             vals = [d.fields.get(name) for d in docs]
             if ftype in ("date", "bool", "int"):
                 vals = self._coerce_column(name, ftype, vals)
             per_field.append((name, ftype, vals))
-        out = []
         for i, doc in enumerate(docs):
             td = tantivy.Document()
             td.add_integer("id", doc.id)
@@ -338,8 +341,7 @@ class _Physical:
                     td.add_float(name, float(value))
                 else:
                     td.add_integer(name, int(value))
-            out.append(td)
-        return out
+            yield td
 
     def upsert(self, docs: Sequence[Document]) -> int:
         with self.lock:
@@ -373,10 +375,12 @@ class _Physical:
                                         count=len(docs_in)), np.asarray(rows, dtype=np.int64))
             for td in self._tantivy_docs(docs_in):
                 w.add_document(td)
-            w.commit()
-            self.tindex.reload()
+            # The IVF assignment (numpy) runs while tantivy's indexing thread works through the
+            # queued documents; the commit then waits for what is left.
             r = np.asarray(rows, dtype=np.int64)
             self.ann.update(r, self.vectors[r], len(self.ids), self.vectors, self.n_live)
+            w.commit()
+            self.tindex.reload()
             self._dirty = True
             return len(newest)
 

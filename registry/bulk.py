@@ -49,7 +49,11 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
             continue
         proc = col.type._cached_bind_processor(dialect)
         if proc is not None:
-            values = [proc(v) for v in values]
+            first = values[0]
+            if all(v is first for v in values):  # e.g. one timestamp for the whole batch
+                values = [proc(first)] * len(values)
+            else:
+                values = [proc(v) for v in values]
         names.append(col.name)
         columns.append(values)
     prep = dialect.identifier_preparer
