@@ -17,10 +17,13 @@ indexed with the ``whitespace`` analyser. This keeps BM25 term statistics identi
 backends and works on every distribution — the integration-test one has no ``analysis-common``
 module (no ``english`` analyser, no stemmer filters).
 
-Vectors go into a ``dense_vector`` (cosine, ``int8_hnsw``) and are kept in ``_source`` as well:
-the kNN leg over-fetches candidates and re-ranks them with the exact cosine, and every hit's
-``vector_score`` is that exact cosine (also for hits only the keyword leg found). The two legs
-run in one ``_msearch``; fusion is the caller's (this distribution has no RRF retriever).
+Vectors go into a ``dense_vector`` (cosine, ``int8_hnsw``) and, in indices created now, not
+into the stored ``_source`` (``index.mapping.exclude_source_vectors``; ``get`` asks ES to put
+them back). Every hit's ``vector_score`` is the exact cosine: the kNN leg re-scores its int8
+candidates with the float vectors inside ES (``rescore_vector``), and the hits only the keyword
+leg found get theirs from a kNN restricted to their ids. No vector crosses the wire in a search
+(see :meth:`ElasticsearchBackend.search`); fusion is the caller's (this distribution has no RRF
+retriever).
 
 The client is created on first use (construction does no I/O). Connection errors, timeouts and
 5xx/429 answers become :class:`SearchUnavailableError`; every request is bounded by
@@ -327,6 +330,8 @@ class ElasticsearchBackend:
         with their 384-float vectors in ``_source`` and re-ranked here: ~8 MB of JSON a query.)
         """
         fq = self._filter(index, filters)
+        if k <= 0:
+            return []
         alias = self.alias(index)
         tokens = query_tokens(text) if text else []
         body: list[dict[str, Any]] = []
@@ -355,9 +360,12 @@ class ElasticsearchBackend:
         ids = list(kw) + [i for i in sims if i not in kw]
         if not ids:
             return []
+        # The filter again: a document deleted or changed between the two round trips drops
+        # out instead of coming back as a tombstone or with a payload that no longer passes.
         body = [{"index": alias},
                 {"size": len(ids), "track_total_hits": False, "_source": ["fields", "payload"],
-                 "query": {"ids": {"values": [str(i) for i in ids]}}}]
+                 "query": {"bool": {"filter": [{"ids": {"values": [str(i) for i in ids]}},
+                                               *fq]}}}]
         only_kw = [i for i in kw if i not in sims] if q is not None else []
         if only_kw:
             body += [{"index": alias},

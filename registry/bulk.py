@@ -27,7 +27,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return 0
     keys = set(rows[0])
-    unknown = keys - set(table.columns.keys())
+    unknown = keys - set(table.columns.keys())  # column keys (the attribute names)
     if unknown:
         raise ValueError(f"{table.name}: unknown column(s) {sorted(unknown)}")
     for i, r in enumerate(rows):
@@ -38,24 +38,32 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     names: list[str] = []
     columns: list[list[Any]] = []
     for col in table.columns:
-        if col.name in keys:
-            values = [r[col.name] for r in rows]
-        elif col.default is not None and getattr(col.default, "is_scalar", False):
-            values = [col.default.arg] * len(rows)  # type: ignore[attr-defined]
-        elif col.default is not None and getattr(col.default, "is_callable", False):
-            fn = col.default.arg  # type: ignore[attr-defined]  # wrapped to take a context
+        default = col.default
+        if col.key in keys:
+            values = [r[col.key] for r in rows]
+        elif default is None:
+            continue  # the database's: NULL, a server default or the autoincrement key
+        elif getattr(default, "is_scalar", False):
+            values = [default.arg] * len(rows)  # type: ignore[attr-defined]
+        elif getattr(default, "is_callable", False):
+            fn = default.arg  # type: ignore[attr-defined]  # SQLAlchemy wraps it to take a context
             values = [fn(None) for _ in rows]
-        else:
-            continue
+        else:  # a SQL expression or a sequence: Core renders it into the statement
+            raise NotImplementedError(f"{table.name}.{col.name}: default {default!r} is not "
+                                      "supported; give the column a value")
         proc = col.type._cached_bind_processor(dialect)
         if proc is not None:
             first = values[0]
-            if all(v is first for v in values):  # e.g. one timestamp for the whole batch
+            # One value for the whole batch (e.g. its timestamp) is processed once: bind
+            # processors are pure functions of the value.
+            if all(v is first for v in values):
                 values = [proc(first)] * len(values)
             else:
                 values = [proc(v) for v in values]
         names.append(col.name)
         columns.append(values)
+    if not names:
+        raise ValueError(f"{table.name}: no column to insert")
     prep = dialect.identifier_preparer
     if dialect.paramstyle == "qmark":  # sqlite3
         marks = "?"
