@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from api.security import install_security
 from indexer.protocol import InvalidFilterError, SearchUnavailableError
 from indexer.service import Indexer
 from registry.config import Settings, get_settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     app = FastAPI(title="Shetu", version="0.1.0", lifespan=lifespan,
                   description="Skills matching for safe labour migration")
     app.state.settings = settings
+    install_security(app, settings)  # headers middleware, sign-in throttle
     app.state.indexer = indexer or Indexer(settings)
     if settings.freshness == "celery":
         from indexer.celery_app import configure

@@ -11,7 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import InvalidTokenError, decode_token
+from api.auth import COOKIE_NAME, InvalidTokenError, decode_token, is_revoked
 from indexer.service import Indexer
 from registry.config import Settings
 from registry.db import get_sessionmaker
@@ -66,19 +66,21 @@ def _user_from_token(token: str | None, settings: Settings, session: Session) ->
         raise unauthorized
     try:
         claims = decode_token(token, settings.secret_key)
+        if is_revoked(session, claims["jti"]):
+            raise InvalidTokenError("signed out: sign in again")
     except InvalidTokenError as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}",
                             headers={"WWW-Authenticate": "Bearer"}) from exc
     user = session.scalar(select(User).where(User.username == claims.get("sub")))
-    if user is None:
-        raise unauthorized
+    if user is None or (user.is_demo and not settings.demo_accounts):
+        raise unauthorized  # a demo user's old token dies with the demo accounts
     return CurrentUser(user.id, user.username, user.role, user.agency_id, user.worker_id)
 
 
 def current_user(request: Request, settings: SettingsDep, session: SessionDep,
                  token: Annotated[str | None, Depends(oauth2)]) -> CurrentUser:
     """Return the user of the bearer token (or of the web session cookie)."""
-    token = token or request.cookies.get("shetu_token")
+    token = token or request.cookies.get(COOKIE_NAME)
     return _user_from_token(token, settings, session)
 
 

@@ -6,22 +6,29 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from api.auth import create_token
+from api.auth import COOKIE_NAME, InvalidTokenError, create_token, revoke_token
 from api.deps import CurrentUser, IndexerDep, SessionDep, SettingsDep, current_user
+from api.security import client_address, cookie_secure, signin_throttle
 from indexer.ranking import rank_jobs_for_worker, rank_workers_for_job
 from registry import service
 from registry.audit import agency_risk
 from registry.compliance import job_is_matchable
-from registry.models import AccessLog, JobOrder, User, Worker
-from registry.security import verify_password
+from registry.models import AccessLog, JobOrder, Worker
+from registry.security import (
+    SignInThrottle,
+    SignInThrottledError,
+    WrongCredentialsError,
+    authenticate,
+)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+STATIC = Path(__file__).parent / "static"
 
 
 def _user_or_none(request: Request, settings, session) -> CurrentUser | None:  # type: ignore[no-untyped-def]
@@ -43,27 +50,47 @@ def home(request: Request, settings: SettingsDep, session: SessionDep):  # type:
     return RedirectResponse(target, status_code=303)
 
 
+@router.get("/static/shetu.css")
+def stylesheet() -> FileResponse:
+    """The pages' stylesheet (a file, so that the CSP allows no inline style)."""
+    return FileResponse(STATIC / "shetu.css", media_type="text/css",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.post("/login", response_model=None)
 def login(request: Request, settings: SettingsDep, session: SessionDep,
+          throttle: Annotated[SignInThrottle, Depends(signin_throttle)],
           username: Annotated[str, Form()], password: Annotated[str, Form()]):  # type: ignore[no-untyped-def]
-    """Sign in with a form; the token goes into an HTTP-only cookie."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not verify_password(password, user.password_hash):
+    """Sign in with a form (the API's rule); the token goes into an HTTP-only cookie."""
+    try:
+        user = authenticate(session, username, password, allow_demo=bool(settings.demo_accounts),
+                            throttle=throttle, address=client_address(request))
+    except WrongCredentialsError:
         return templates.TemplateResponse(request, "login.html", {
             "demo": settings.demo_accounts, "error": "Wrong username or password"},
             status_code=401)
+    except SignInThrottledError as exc:
+        return templates.TemplateResponse(request, "login.html", {
+            "demo": settings.demo_accounts, "error": str(exc).capitalize()},
+            status_code=503 if exc.busy else 429, headers={"Retry-After": str(exc.retry_after)})
     resp = RedirectResponse("/", status_code=303)
-    resp.set_cookie("shetu_token", create_token(user.username, user.role, settings.secret_key,
-                                                settings.token_minutes),
-                    httponly=True, samesite="lax")
+    resp.set_cookie(COOKIE_NAME, create_token(user.username, user.role, settings.secret_key,
+                                              settings.token_minutes),
+                    httponly=True, samesite="lax", secure=cookie_secure(settings))
     return resp
 
 
-@router.get("/logout", response_model=None)
-def logout():  # type: ignore[no-untyped-def]
-    """Sign out."""
+@router.post("/logout", response_model=None)
+def logout(request: Request, settings: SettingsDep, session: SessionDep):  # type: ignore[no-untyped-def]
+    """Sign out: the cookie's token is revoked (not only forgotten) and the cookie deleted."""
+    token = request.cookies.get(COOKIE_NAME)
+    if token:
+        try:
+            revoke_token(session, token, settings.secret_key)
+        except InvalidTokenError:
+            pass  # expired, forged or from an old key: nothing to revoke, the cookie goes anyway
     resp = RedirectResponse("/", status_code=303)
-    resp.delete_cookie("shetu_token")
+    resp.delete_cookie(COOKIE_NAME, httponly=True, samesite="lax", secure=cookie_secure(settings))
     return resp
 
 

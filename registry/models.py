@@ -202,3 +202,12 @@ class OutboxEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class RevokedToken(Base):
+    """A signed-out token's id, refused until the token would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)

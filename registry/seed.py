@@ -72,14 +72,17 @@ def create_demo_users(session: Session, today: dt.date | None = None) -> dict[st
                              Worker.date_of_birth > today - dt.timedelta(days=365 * 40))
         .order_by(Worker.id))
     worker = next((w for w in candidates if w.skills), None)
-    pw = hash_password(DEMO_PASSWORD)
+    # One hash per account (each its own salt): a shared hash would let one cracked or leaked
+    # row stand for all of them.
     session.add_all([
-        User(username="officer", password_hash=pw, role="officer",
+        User(username="officer", password_hash=hash_password(DEMO_PASSWORD), role="officer",
              agency_id=best.id if best else None, is_demo=True),
-        User(username="worker", password_hash=pw, role="worker",
+        User(username="worker", password_hash=hash_password(DEMO_PASSWORD), role="worker",
              worker_id=worker.id if worker else None, is_demo=True),
-        User(username="auditor", password_hash=pw, role="auditor", is_demo=True),
-        User(username="admin", password_hash=pw, role="admin", is_demo=True),
+        User(username="auditor", password_hash=hash_password(DEMO_PASSWORD), role="auditor",
+             is_demo=True),
+        User(username="admin", password_hash=hash_password(DEMO_PASSWORD), role="admin",
+             is_demo=True),
     ])
     session.flush()
     return {"officer": f"agency {best.id} {best.name}" if best else "no agency",
