@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from indexer.documents import JOBS, WORKERS, job_text, worker_text
 from indexer.service import Indexer
@@ -125,8 +127,12 @@ def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
 
 
 def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = None,
-                         limit: int = 20) -> dict[str, Any]:
-    """Rank the matchable job orders for a worker: eligible ones, and what the others need."""
+                         limit: int = 20, session: Session | None = None) -> dict[str, Any]:
+    """Rank the matchable job orders for a worker: eligible ones, and what the others need.
+
+    Pass the caller's ``session`` inside a request: a second connection per request deadlocks
+    the pool under load (every request holding one while waiting for another).
+    """
     ix.ensure_indexes()
     today = today or dt.date.today()
     ceilings = cost_ceilings(ix.settings.data_dir)
@@ -145,7 +151,7 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
                       e.get("confidence", 1.0))
            for e in (doc.payload.get("experience", []) if doc is not None else [])]
     eligible, not_eligible = [], []
-    with ix.sessions() as s:
+    with nullcontext(session) if session is not None else ix.sessions() as s:
         jobs = list(s.scalars(select(JobOrder).where(JobOrder.id.in_(list(by_id)))))
         for job in jobs:
             if not job_is_matchable(job, today):

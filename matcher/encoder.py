@@ -25,7 +25,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -311,7 +311,7 @@ class StaticEncoder:
         self.name = f"model2vec:{self.path}"
         cfg = json.loads((self.path / "config.json").read_text())
         self.dim = int(cfg.get("hidden_dim") or 256)
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:

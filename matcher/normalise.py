@@ -28,6 +28,7 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -387,16 +388,18 @@ class ConceptRanker:
         return lab, doc
 
     def _encode(self, texts: list[str], desc: str, show_progress: bool) -> np.ndarray:
-        if not show_progress or len(texts) <= 2048:
+        if len(texts) <= 2048:
             return self.encoder.encode(texts, batch_size=self.batch_size)
         from tqdm import tqdm
 
         chunk = 2048
         out = []
-        with tqdm(total=len(texts), desc=desc, unit="text", file=sys.stderr) as bar:
+        with tqdm(total=len(texts), desc=desc, unit="text", file=sys.stderr,
+                  disable=not show_progress) as bar:
             for s in range(0, len(texts), chunk):
                 out.append(self.encoder.encode(texts[s:s + chunk], batch_size=self.batch_size))
                 bar.update(len(texts[s:s + chunk]))
+                BUILD_PROGRESS[self.kind] = (desc, min(s + chunk, len(texts)), len(texts))
         return np.vstack(out)
 
     # -- scoring ----------------------------------------------------------------------------
@@ -558,30 +561,82 @@ OccupationRanker = ConceptRanker
 SkillRanker = ConceptRanker
 
 _RANKERS: dict[tuple[str, str, str, str], ConceptRanker] = {}
+_BUILDS: dict[tuple[str, str, str, str], Future[ConceptRanker]] = {}
 _RANKERS_LOCK = threading.Lock()
+# Builds run in the background (one thread per kind, so indexing's occupation ranker never
+# queues behind the larger skill one); a request need not wait for one (see ``wait=False``).
+_BUILDER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shetu-ranker-build")
+# kind → (what, done, total) of the embedding run in progress, for "not ready" answers.
+BUILD_PROGRESS: dict[str, tuple[str, int, int]] = {}
 
 
-def _get_ranker(kind: str, settings: Any, model: str | None) -> ConceptRanker:
+class RankerNotReadyError(RuntimeError):
+    """The ranker's label embeddings are still being built in the background."""
+
+    def __init__(self, kind: str) -> None:
+        what, done, total = BUILD_PROGRESS.get(kind, ("loading", 0, 0))
+        pct = f" ({what}: {done:,} of {total:,})" if total else ""
+        super().__init__(f"the ESCO {kind} index is being built{pct}; try again shortly")
+        self.kind = kind
+
+
+def _build(kind: str, settings: Any, model: str, key: tuple[str, str, str, str]
+           ) -> ConceptRanker:
+    try:
+        tax = load_taxonomy(Path(settings.esco_dir), Path(settings.cache_dir))
+        enc = get_encoder(model)
+        build = build_occupation_ranker if kind == "occupations" else build_skill_ranker
+        ranker = build(tax, enc, Path(settings.cache_dir))
+        with _RANKERS_LOCK:
+            _RANKERS[key] = ranker
+        return ranker
+    finally:
+        with _RANKERS_LOCK:
+            _BUILDS.pop(key, None)
+        BUILD_PROGRESS.pop(kind, None)
+
+
+def _get_ranker(kind: str, settings: Any, model: str | None, wait: bool = True
+                ) -> ConceptRanker:
     model = model or settings.model
     cache_dir = Path(settings.cache_dir)
     key = (kind, str(settings.esco_dir), str(cache_dir), model)
     with _RANKERS_LOCK:
-        if key not in _RANKERS:
-            tax = load_taxonomy(Path(settings.esco_dir), cache_dir)
-            enc = get_encoder(model)
-            build = build_occupation_ranker if kind == "occupations" else build_skill_ranker
-            _RANKERS[key] = build(tax, enc, cache_dir)
-        return _RANKERS[key]
+        ranker = _RANKERS.get(key)
+        if ranker is not None:
+            return ranker
+        fut = _BUILDS.get(key)
+        if fut is None:
+            fut = _BUILDER.submit(_build, kind, settings, model, key)
+            _BUILDS[key] = fut
+    if not wait and not fut.done():
+        raise RankerNotReadyError(kind)
+    return fut.result()
 
 
-def get_occupation_ranker(settings: Any, model: str | None = None) -> ConceptRanker:
-    """Return the process-wide occupation ranker for ``settings`` (esco_dir, cache_dir, model)."""
-    return _get_ranker("occupations", settings, model)
+def get_occupation_ranker(settings: Any, model: str | None = None, *,
+                          wait: bool = True) -> ConceptRanker:
+    """Return the process-wide occupation ranker for ``settings`` (esco_dir, cache_dir, model).
+
+    Built once in a background thread (embeddings cached on disk); with ``wait=False`` a call
+    made while it is being built raises :class:`RankerNotReadyError` instead of waiting.
+    """
+    return _get_ranker("occupations", settings, model, wait)
 
 
-def get_skill_ranker(settings: Any, model: str | None = None) -> ConceptRanker:
-    """Return the process-wide skill ranker for ``settings`` (esco_dir, cache_dir, model)."""
-    return _get_ranker("skills", settings, model)
+def get_skill_ranker(settings: Any, model: str | None = None, *,
+                     wait: bool = True) -> ConceptRanker:
+    """Return the process-wide skill ranker for ``settings`` (see get_occupation_ranker)."""
+    return _get_ranker("skills", settings, model, wait)
+
+
+def warm_rankers(settings: Any) -> None:
+    """Start building both rankers in the background (returns at once)."""
+    for kind in ("occupations", "skills"):
+        try:
+            _get_ranker(kind, settings, None, wait=False)
+        except RankerNotReadyError:
+            pass
 
 
 def suggest_concepts(text: Any, occupations: ConceptRanker, skills: ConceptRanker,

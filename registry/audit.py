@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from registry.compliance import (
@@ -15,7 +16,7 @@ from registry.compliance import (
     job_is_verified,
     licence_status,
 )
-from registry.models import Agency, Application, Complaint, JobOrder
+from registry.models import AccessLog, Agency, Application, Complaint, JobOrder
 
 
 def agency_risk(session: Session, data_dir: Path, today: dt.date) -> list[dict[str, Any]]:
@@ -65,3 +66,38 @@ def agency_risk(session: Session, data_dir: Path, today: dt.date) -> list[dict[s
             + 30 * share_above + 2 * r["open_complaints"] + 3 * r["contract_substitutions"]
             + 2 * r["unverified_demand"] + r["expired_demand"], 1)
     return sorted(rows.values(), key=lambda r: (-r["risk_score"], r["agency_id"]))
+
+
+def log_access(session: Session, *, username: str, role: str, action: str,
+               worker_ids: Sequence[int] = (), job_order_id: int | None = None) -> None:
+    """Record that ``username`` saw these workers (one row per view, not per worker)."""
+    ids = list(dict.fromkeys(int(i) for i in worker_ids))
+    session.execute(insert(AccessLog), [{
+        "username": username, "role": role, "action": action, "job_order_id": job_order_id,
+        "worker_id": ids[0] if len(ids) == 1 else None,
+        "worker_ids": "," + ",".join(map(str, ids)) + "," if ids else None}])
+
+
+def access_log_query(worker_id: int | None = None, username: str | None = None):  # type: ignore[no-untyped-def]
+    """Return a select of access-log rows, newest first, optionally about one worker or user."""
+    q = select(AccessLog).order_by(AccessLog.id.desc())
+    if worker_id is not None:
+        q = q.where(or_(AccessLog.worker_id == worker_id,
+                        AccessLog.worker_ids.like(f"%,{int(worker_id)},%")))
+    if username is not None:
+        q = q.where(AccessLog.username == username)
+    return q
+
+
+def access_row_worker_ids(row: AccessLog) -> list[int]:
+    """Return every worker id one access-log row is about."""
+    if row.worker_ids:
+        return [int(x) for x in row.worker_ids.strip(",").split(",") if x]
+    return [row.worker_id] if row.worker_id is not None else []
+
+
+def prune_access_log(session: Session, today: dt.date, retention_days: int) -> int:
+    """Delete access-log rows older than the retention period; return how many."""
+    cutoff = dt.datetime.combine(today - dt.timedelta(days=retention_days), dt.time())
+    res = session.execute(delete(AccessLog).where(AccessLog.at < cutoff))
+    return int(getattr(res, "rowcount", 0) or 0)

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     demo_accounts: bool | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # Auditors need who-saw-whom for investigations that run for years (a licence case can be
+    # appealed); older rows are pruned by the scheduler and `shetu access-log prune`.
+    access_log_retention_days: int = Field(default=730, ge=30, le=3650)
+    # Largest request body accepted (JSON records are a few KB; bigger is refused with 413).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     @model_validator(mode="after")
     def _derive_and_refuse_unsafe(self) -> Settings:

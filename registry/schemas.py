@@ -1,31 +1,101 @@
-"""Pydantic models for records coming in (API, CSV, CLI) and going out."""
+"""Pydantic models for records coming in (API, CSV, CLI) and going out.
+
+Every model here is bounded: strings by the width of the column they go to, lists by a count,
+numbers by a range, floats finite; text with unpaired surrogates or NUL characters (which no
+database stores) is refused with a 422 naming the field, before anything is stored.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from registry.vocab import (
+    ATTESTED_WORKER_FIELDS,
+    MAX_ID,
+    Gender,
+    JobStatus,
+    LicenceStatus,
+    normalise_languages,
+)
 
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/"
-Gender = Literal["male", "female"]
+MAX_TEXT = 20_000
+MAX_WAGE = 1e9  # a month's wage in any currency (KRW and IDR wages run to millions)
 
 
 def _check_uris(values: list[str], prefix: str, what: str) -> list[str]:
     bad = [v for v in values if not v.startswith(prefix)]
     if bad:
-        raise ValueError(f"not an ESCO {what} URI: {bad[0]!r}")
+        raise ValueError(f"not an ESCO {what} URI: {bad[0][:120]!r}")
     return list(dict.fromkeys(values))
 
 
-class ExperienceIn(BaseModel):
+def _clean_text(value: Any, path: str = "") -> None:
+    """Raise ValueError if any string inside ``value`` has a NUL or an unpaired surrogate."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{path or 'text'}: NUL characters are not allowed")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{path or 'text'}: not valid Unicode text (unpaired surrogate)"
+                             ) from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _clean_text(k, path)
+            _clean_text(v, f"{path}.{k}" if path else str(k)[:60])
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _clean_text(v, path)
+
+
+class InModel(BaseModel):
+    """Base of every input model: unknown fields refused, floats finite, text valid Unicode."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=MAX_TEXT)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        _clean_text(data)
+        return data
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Short = Annotated[str, Field(max_length=60)]
+SkillUri = Annotated[str, Field(min_length=len(ESCO_SKILL) + 1, max_length=200)]
+Certificate = Annotated[str, Field(min_length=1, max_length=120)]
+Languages = Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=10),
+                      AfterValidator(normalise_languages)]
+MAX_SKILLS = 200
+
+
+class AttestationIn(InModel):
+    """Who vouches for attested facts (medical fitness, BMET registration, certificates,
+    passport) and on what document: required whenever one of those facts is set."""
+
+    source: str = Field(min_length=3, max_length=200,
+                        description="the document seen, e.g. 'GAMCA medical report 12345'")
+    reference: str | None = Field(default=None, max_length=100)
+
+
+class ExperienceIn(InModel):
     """Years worked in one ESCO occupation."""
 
-    model_config = ConfigDict(extra="forbid")
-    occupation_uri: str
+    occupation_uri: str = Field(max_length=120)
     years: float = Field(ge=0, le=60)
-    country: str | None = None
+    country: str | None = Field(default=None, max_length=80)
 
     @field_validator("occupation_uri")
     @classmethod
@@ -33,29 +103,38 @@ class ExperienceIn(BaseModel):
         return _check_uris([v], ESCO_OCCUPATION, "occupation")[0]
 
 
-class WorkerIn(BaseModel):
-    """A worker profile as created by an admin or registration."""
+def _dates_plausible(v: dt.date | None, what: str) -> dt.date | None:
+    if v is not None and not dt.date(1900, 1, 1) <= v <= dt.date(2200, 12, 31):
+        raise ValueError(f"{what} must be a real date between 1900 and 2200")
+    return v
 
-    model_config = ConfigDict(extra="forbid")
+
+class WorkerIn(InModel):
+    """A worker profile as created by an admin or registration.
+
+    Attested facts (``ATTESTED_WORKER_FIELDS``) need an ``attestation`` naming the document.
+    """
+
     full_name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=30)
     nid_number: str | None = Field(default=None, max_length=30)
     date_of_birth: dt.date
     gender: Gender
-    district: str | None = None
-    religion: str | None = None
+    district: Short | None = None
+    religion: str | None = Field(default=None, max_length=30)
     passport_number: str | None = Field(default=None, max_length=20)
     passport_expiry: dt.date | None = None
     medical_fit: bool = False
     medical_date: dt.date | None = None
     ntvqf_level: int = Field(default=0, ge=0, le=6)
-    certificates: list[str] = []
-    languages: list[str] = []
-    experience: list[ExperienceIn] = []
-    skills: list[str] = []
-    self_description: str = Field(default="", max_length=20_000)
-    bmet_registration: str | None = None
+    certificates: list[Certificate] = Field(default=[], max_length=20)
+    languages: Languages = []
+    experience: list[ExperienceIn] = Field(default=[], max_length=30)
+    skills: list[SkillUri] = Field(default=[], max_length=MAX_SKILLS)
+    self_description: str = Field(default="", max_length=MAX_TEXT)
+    bmet_registration: str | None = Field(default=None, max_length=40)
     consent: bool = False
+    attestation: AttestationIn | None = None
 
     @field_validator("skills")
     @classmethod
@@ -69,83 +148,121 @@ class WorkerIn(BaseModel):
             raise ValueError("date_of_birth must be a real past date")
         return v
 
+    @field_validator("passport_expiry", "medical_date")
+    @classmethod
+    def _plausible(cls, v: dt.date | None) -> dt.date | None:
+        return _dates_plausible(v, "the date")
 
-class WorkerPatch(BaseModel):
-    """A partial update of a worker profile (only the fields given change)."""
+    def attested_fields(self) -> set[str]:
+        """Return the attested facts this record sets to something other than the default."""
+        return {f for f in ATTESTED_WORKER_FIELDS
+                if getattr(self, f) not in (None, False, 0, [])}
 
-    model_config = ConfigDict(extra="forbid")
+    @model_validator(mode="after")
+    def _needs_attestation(self) -> WorkerIn:
+        if self.attested_fields() and self.attestation is None:
+            raise ValueError("attestation (source: the document seen) is required to set "
+                             + ", ".join(sorted(self.attested_fields())))
+        return self
+
+
+class WorkerPatch(InModel):
+    """A partial update of a worker profile (only the fields given change).
+
+    A worker may change only ``WORKER_SELF_FIELDS``; attested facts need an officer or admin and
+    an ``attestation``.
+    """
+
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
-    phone: str | None = None
-    district: str | None = None
-    passport_number: str | None = None
+    phone: str | None = Field(default=None, max_length=30)
+    district: Short | None = None
+    passport_number: str | None = Field(default=None, max_length=20)
     passport_expiry: dt.date | None = None
     medical_fit: bool | None = None
     medical_date: dt.date | None = None
     ntvqf_level: int | None = Field(default=None, ge=0, le=6)
-    certificates: list[str] | None = None
-    languages: list[str] | None = None
-    experience: list[ExperienceIn] | None = None
-    skills: list[str] | None = None
-    self_description: str | None = Field(default=None, max_length=20_000)
-    bmet_registration: str | None = None
+    certificates: list[Certificate] | None = Field(default=None, max_length=20)
+    languages: Languages | None = None
+    experience: list[ExperienceIn] | None = Field(default=None, max_length=30)
+    skills: list[SkillUri] | None = Field(default=None, max_length=MAX_SKILLS)
+    self_description: str | None = Field(default=None, max_length=MAX_TEXT)
+    bmet_registration: str | None = Field(default=None, max_length=40)
     consent: bool | None = None
+    attestation: AttestationIn | None = None
 
     @field_validator("skills")
     @classmethod
     def _skills(cls, v: list[str] | None) -> list[str] | None:
         return None if v is None else _check_uris(v, ESCO_SKILL, "skill")
 
+    @field_validator("passport_expiry", "medical_date")
+    @classmethod
+    def _plausible(cls, v: dt.date | None) -> dt.date | None:
+        return _dates_plausible(v, "the date")
 
-class AgencyIn(BaseModel):
+    def attested_fields(self) -> set[str]:
+        """Return the attested facts this patch changes (the route checks who may, and that an
+        ``attestation`` comes with them)."""
+        return set(self.model_fields_set) & ATTESTED_WORKER_FIELDS
+
+
+class AgencyIn(InModel):
     """A recruiting agency and its licence."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     licence_number: str = Field(min_length=1, max_length=40)
-    licence_status: Literal["valid", "suspended", "cancelled"] = "valid"
+    licence_status: LicenceStatus = "valid"
     licence_valid_until: dt.date
-    district: str | None = None
-    phone: str | None = None
+    district: Short | None = None
+    phone: str | None = Field(default=None, max_length=30)
+
+    @field_validator("licence_valid_until")
+    @classmethod
+    def _plausible(cls, v: dt.date) -> dt.date:
+        return _dates_plausible(v, "licence_valid_until")  # type: ignore[return-value]
 
 
-class AgencyPatch(BaseModel):
+class AgencyPatch(InModel):
     """A partial update of an agency."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    licence_status: Literal["valid", "suspended", "cancelled"] | None = None
+    licence_status: LicenceStatus | None = None
     licence_valid_until: dt.date | None = None
-    district: str | None = None
-    phone: str | None = None
+    district: Short | None = None
+    phone: str | None = Field(default=None, max_length=30)
+
+    @field_validator("licence_valid_until")
+    @classmethod
+    def _plausible(cls, v: dt.date | None) -> dt.date | None:
+        return _dates_plausible(v, "licence_valid_until")
 
 
-class JobOrderIn(BaseModel):
+class JobOrderIn(InModel):
     """A job order from a demand letter."""
 
-    model_config = ConfigDict(extra="forbid")
-    employer_id: int
-    agency_id: int
+    employer_id: Id
+    agency_id: Id
     destination: str = Field(min_length=2, max_length=80)
-    occupation_uri: str | None = None
+    occupation_uri: str | None = Field(default=None, max_length=120)
     title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=20_000)
-    required_skills: list[str] = []
-    optional_skills: list[str] = []
+    description: str = Field(default="", max_length=MAX_TEXT)
+    required_skills: list[SkillUri] = Field(default=[], max_length=MAX_SKILLS)
+    optional_skills: list[SkillUri] = Field(default=[], max_length=MAX_SKILLS)
     headcount: int = Field(default=1, ge=1, le=100_000)
-    wage_amount: float | None = Field(default=None, ge=0)
-    wage_currency: str | None = Field(default=None, min_length=3, max_length=3)
+    wage_amount: float | None = Field(default=None, ge=0, le=MAX_WAGE)
+    wage_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     contract_months: int | None = Field(default=None, ge=1, le=120)
     min_age: int = Field(default=18, ge=18, le=70)
     max_age: int = Field(default=45, ge=18, le=70)
     gender_rule: Gender | None = None
     domestic_work: bool = False
     required_ntvqf_level: int = Field(default=0, ge=0, le=6)
-    languages: list[str] = []
+    languages: Languages = []
     medical_required: bool = True
     demand_letter_attested: bool = False
-    recruitment_permission: str | None = None
+    recruitment_permission: str | None = Field(default=None, max_length=40)
     deadline: dt.date
-    status: Literal["draft", "verified", "closed"] = "draft"
+    status: JobStatus = "draft"
 
     @field_validator("required_skills", "optional_skills")
     @classmethod
@@ -157,26 +274,41 @@ class JobOrderIn(BaseModel):
     def _occ(cls, v: str | None) -> str | None:
         return None if v is None else _check_uris([v], ESCO_OCCUPATION, "occupation")[0]
 
+    @field_validator("deadline")
+    @classmethod
+    def _plausible(cls, v: dt.date) -> dt.date:
+        return _dates_plausible(v, "deadline")  # type: ignore[return-value]
 
-class JobOrderPatch(BaseModel):
+    @model_validator(mode="after")
+    def _age_band(self) -> JobOrderIn:
+        if self.min_age > self.max_age:
+            raise ValueError("min_age must not exceed max_age")
+        return self
+
+
+class JobOrderPatch(InModel):
     """A partial update of a job order."""
 
-    model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
-    required_skills: list[str] | None = None
-    optional_skills: list[str] | None = None
-    headcount: int | None = Field(default=None, ge=1)
-    wage_amount: float | None = Field(default=None, ge=0)
+    description: str | None = Field(default=None, max_length=MAX_TEXT)
+    required_skills: list[SkillUri] | None = Field(default=None, max_length=MAX_SKILLS)
+    optional_skills: list[SkillUri] | None = Field(default=None, max_length=MAX_SKILLS)
+    headcount: int | None = Field(default=None, ge=1, le=100_000)
+    wage_amount: float | None = Field(default=None, ge=0, le=MAX_WAGE)
     deadline: dt.date | None = None
-    status: Literal["draft", "verified", "closed"] | None = None
+    status: JobStatus | None = None
     demand_letter_attested: bool | None = None
-    recruitment_permission: str | None = None
+    recruitment_permission: str | None = Field(default=None, max_length=40)
     required_ntvqf_level: int | None = Field(default=None, ge=0, le=6)
-    languages: list[str] | None = None
+    languages: Languages | None = None
     medical_required: bool | None = None
 
     @field_validator("required_skills", "optional_skills")
     @classmethod
     def _skills(cls, v: list[str] | None) -> list[str] | None:
         return None if v is None else _check_uris(v, ESCO_SKILL, "skill")
+
+    @field_validator("deadline")
+    @classmethod
+    def _plausible(cls, v: dt.date | None) -> dt.date | None:
+        return _dates_plausible(v, "deadline")

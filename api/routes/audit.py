@@ -8,11 +8,21 @@ import io
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, require
-from registry.audit import agency_risk
-from registry.models import AccessLog
+from registry.audit import access_log_query, access_row_worker_ids, agency_risk
+from registry.vocab import MAX_ID
+
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection,
+# OWASP): such cells are written with a leading apostrophe, which shows the text as typed.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -27,7 +37,7 @@ def agencies(session: SessionDep, settings: SettingsDep,
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["agency_id"])
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
         return Response(buf.getvalue(), media_type="text/csv",
                         headers={"Content-Disposition": "attachment; filename=agency-risk.csv"})
     return {"items": rows, "total": len(rows)}
@@ -35,11 +45,11 @@ def agencies(session: SessionDep, settings: SettingsDep,
 
 @router.get("/access-log")
 def access_log(session: SessionDep, _user: CurrentUser = require("auditor", "admin"),
-               worker_id: int | None = None, limit: int = Query(100, ge=1, le=1000)) -> dict:
-    """Who looked at which worker, newest first."""
-    q = select(AccessLog).order_by(AccessLog.id.desc()).limit(limit)
-    if worker_id is not None:
-        q = q.where(AccessLog.worker_id == worker_id)
+               worker_id: int | None = Query(None, ge=1, le=MAX_ID),
+               limit: int = Query(100, ge=1, le=1000)) -> dict:
+    """Who looked at which worker, newest first (a ranked list is one row naming every worker
+    it showed)."""
+    q = access_log_query(worker_id=worker_id).limit(limit)
     return {"items": [{"at": r.at.isoformat() if r.at else None, "username": r.username,
-                       "role": r.role, "action": r.action, "worker_id": r.worker_id,
+                       "role": r.role, "action": r.action, "worker_ids": access_row_worker_ids(r),
                        "job_order_id": r.job_order_id} for r in session.scalars(q)]}

@@ -29,4 +29,4 @@ def me(session: SessionDep, user: CurrentUser = require("worker")) -> dict:
 def eligible_jobs(session: SessionDep, ix: IndexerDep, user: CurrentUser = require("worker"),
                   limit: int = Query(20, ge=1, le=100)) -> dict:
     """Verified jobs the worker is eligible for, best first; and what the others need."""
-    return rank_jobs_for_worker(ix, _own_worker(session, user), limit=limit)
+    return rank_jobs_for_worker(ix, _own_worker(session, user), limit=limit, session=session)

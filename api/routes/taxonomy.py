@@ -1,14 +1,19 @@
-"""Taxonomy look-ups: text → ranked ESCO occupations or skills (the same functions as the CLI)."""
+"""Taxonomy look-ups: text → ranked ESCO occupations or skills (the same functions as the CLI).
+
+The rankers' label embeddings are built in the background at start-up (cached on disk); until
+they are ready these routes answer 503 with Retry-After and how far the build is.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from api.deps import IndexerDep, SettingsDep, UserDep
 from matcher.normalise import get_occupation_ranker, get_skill_ranker, suggest_concepts
+from registry.schemas import InModel
 
 router = APIRouter(prefix="/api/v1/taxonomy", tags=["taxonomy"])
 Lang = Literal["en", "bn"] | None
@@ -18,17 +23,19 @@ Lang = Literal["en", "bn"] | None
 def occupations(settings: SettingsDep, _user: UserDep, q: str = Query(..., max_length=20_000),
                 top: int = Query(10, ge=1, le=50), lang: Lang = None) -> dict:
     """Rank ESCO occupations for a job title, job ad or self-description (en or bn)."""
-    return {"query": q, "results": get_occupation_ranker(settings).rank(q, top_k=top, lang=lang)}
+    ranker = get_occupation_ranker(settings, wait=False)
+    return {"query": q, "results": ranker.rank(q, top_k=top, lang=lang)}
 
 
 @router.get("/skills")
 def skills(settings: SettingsDep, _user: UserDep, q: str = Query(..., max_length=20_000),
            top: int = Query(10, ge=1, le=50), lang: Lang = None) -> dict:
     """Rank ESCO skills for a text."""
-    return {"query": q, "results": get_skill_ranker(settings).rank(q, top_k=top, lang=lang)}
+    ranker = get_skill_ranker(settings, wait=False)
+    return {"query": q, "results": ranker.rank(q, top_k=top, lang=lang)}
 
 
-class SuggestIn(BaseModel):
+class SuggestIn(InModel):
     """Free text of a job order or a worker profile."""
 
     text: str = Field(min_length=1, max_length=20_000)
@@ -38,5 +45,6 @@ class SuggestIn(BaseModel):
 @router.post("/suggest")
 def suggest(body: SuggestIn, settings: SettingsDep, ix: IndexerDep, _user: UserDep) -> dict:
     """Suggest ESCO occupations and skills, with scores, for a record given only as text."""
-    return suggest_concepts(body.text, get_occupation_ranker(settings), get_skill_ranker(settings),
+    return suggest_concepts(body.text, get_occupation_ranker(settings, wait=False),
+                            get_skill_ranker(settings, wait=False),
                             ix.taxonomy, lang=body.lang)

@@ -1,0 +1,52 @@
+"""Who may see which worker: the data-protection rules the routes and pages share.
+
+An officer works for one agency and sees a worker only as
+- an applicant to one of the agency's job orders (an application row exists), or
+- a consenting worker who is eligible for one of the agency's matchable job orders (a candidate
+  the officer could have been shown in a ranked list).
+Admins and auditors see every profile (auditors without identity numbers); a worker sees their
+own. Every profile read is written to the access log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from indexer.ranking import job_facts, worker_facts
+from matcher import eligibility
+from registry.compliance import job_is_matchable
+from registry.models import Application, JobOrder, Worker
+
+
+def is_applicant(session: Session, agency_id: int | None, worker_id: int) -> bool:
+    """Return whether the worker has an application with one of the agency's job orders."""
+    if agency_id is None:
+        return False
+    return session.scalar(
+        select(Application.id).join(JobOrder, JobOrder.id == Application.job_order_id)
+        .where(Application.worker_id == worker_id, JobOrder.agency_id == agency_id).limit(1)
+    ) is not None
+
+
+def is_candidate(worker: Worker, job: JobOrder, today: dt.date) -> bool:
+    """Return whether a consenting worker is eligible for a matchable job order."""
+    return bool(worker.consent) and job_is_matchable(job, today) and not eligibility.check(
+        worker_facts(worker), job_facts(job))
+
+
+def agency_may_see_worker(session: Session, agency_id: int | None, worker: Worker,
+                          today: dt.date) -> bool:
+    """Return whether an officer of ``agency_id`` may read the worker's profile."""
+    if agency_id is None:
+        return False
+    if is_applicant(session, agency_id, worker.id):
+        return True
+    if not worker.consent:
+        return False
+    jobs = session.scalars(select(JobOrder).where(JobOrder.agency_id == agency_id,
+                                                  JobOrder.status == "verified",
+                                                  JobOrder.deadline >= today))
+    return any(is_candidate(worker, j, today) for j in jobs)

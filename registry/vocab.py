@@ -1,0 +1,79 @@
+"""Closed vocabularies and bounds shared by the registry, the API and the index.
+
+Every value a user can send that ends up in a filter field of the search index (languages,
+statuses) comes from a closed list here, so no input can grow an index vocabulary without bound.
+Bounds match the registry's column widths (PostgreSQL enforces them; SQLite does not).
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+# Largest id or offset accepted in a URL: registry ids are 32-bit (INTEGER on PostgreSQL).
+MAX_ID: Final = 2**31 - 1
+MAX_OFFSET: Final = 1_000_000
+
+JobStatus = Literal["draft", "verified", "closed"]
+JOB_STATUSES: Final[tuple[str, ...]] = ("draft", "verified", "closed")
+LicenceStatus = Literal["valid", "suspended", "cancelled"]
+OutcomeStatus = Literal["shortlisted", "selected", "rejected", "deployed"]
+APPLICATION_STATUSES: Final[tuple[str, ...]] = (
+    "applied", "shortlisted", "selected", "rejected", "deployed")
+Gender = Literal["male", "female"]
+
+# Which outcome an officer may record after which: a worker is deployed only after being
+# selected, selected only after being shortlisted (or having applied and been shortlisted).
+# ``None`` is "no application yet": only a shortlisting of a consenting, eligible worker opens one.
+OUTCOME_TRANSITIONS: Final[dict[str | None, frozenset[str]]] = {
+    None: frozenset({"shortlisted"}),
+    "applied": frozenset({"shortlisted", "rejected"}),
+    "shortlisted": frozenset({"selected", "rejected"}),
+    "selected": frozenset({"deployed", "rejected"}),
+    "rejected": frozenset({"shortlisted"}),
+    "deployed": frozenset(),
+}
+
+# Languages a worker may speak or a job order may require (English names, as the demand letters
+# and BMET forms write them). A closed list: the index keeps one filter code per language.
+LANGUAGES: Final[tuple[str, ...]] = (
+    "Arabic", "Bangla", "Burmese", "Chinese", "Croatian", "Czech", "Dutch", "English", "Filipino",
+    "French", "German", "Greek", "Hebrew", "Hindi", "Hungarian", "Indonesian", "Italian",
+    "Japanese", "Khmer", "Korean", "Malay", "Maltese", "Nepali", "Persian", "Polish",
+    "Portuguese", "Romanian", "Russian", "Serbian", "Sinhala", "Slovak", "Spanish", "Swahili",
+    "Tamil", "Thai", "Turkish", "Urdu", "Vietnamese",
+)
+_LANGUAGE_KEYS: Final = {lang.casefold(): lang for lang in LANGUAGES} | {
+    "bengali": "Bangla", "bangla": "Bangla", "mandarin": "Chinese", "tagalog": "Filipino",
+    "farsi": "Persian", "bahasa malaysia": "Malay", "bahasa melayu": "Malay",
+    "bahasa indonesia": "Indonesian",
+}
+MAX_LANGUAGES: Final = 10
+
+
+def normalise_language(value: str) -> str:
+    """Return the canonical name of a language, or raise ValueError naming the value."""
+    key = " ".join(str(value).split()).casefold()
+    try:
+        return _LANGUAGE_KEYS[key]
+    except KeyError:
+        shown = str(value)[:40]
+        raise ValueError(f"unknown language {shown!r}: use one of {', '.join(LANGUAGES)}") from None
+
+
+def normalise_languages(values: list[str]) -> list[str]:
+    """Return the canonical, de-duplicated names of a list of languages (order kept)."""
+    if len(values) > MAX_LANGUAGES:
+        raise ValueError(f"at most {MAX_LANGUAGES} languages")
+    return list(dict.fromkeys(normalise_language(v) for v in values))
+
+
+# Facts about a worker that only an officer or admin may set, from a document they saw
+# (medical certificate, BMET card, NTVQF/BTEB certificate, passport). A worker's own edits are
+# limited to what is theirs to say: WORKER_SELF_FIELDS.
+ATTESTED_WORKER_FIELDS: Final[frozenset[str]] = frozenset({
+    "medical_fit", "medical_date", "bmet_registration", "ntvqf_level", "certificates",
+    "passport_number", "passport_expiry",
+})
+WORKER_SELF_FIELDS: Final[frozenset[str]] = frozenset({
+    "phone", "district", "languages", "skills", "experience", "self_description", "consent",
+})
