@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
+from api.errors import BodySizeLimit, install_error_handlers
 from api.security import install_security
-from indexer.protocol import InvalidFilterError, SearchUnavailableError
+from indexer.protocol import SearchUnavailableError
 from indexer.service import Indexer
+from matcher.normalise import warm_rankers
 from registry.config import Settings, get_settings
-from registry.db import get_engine
-from registry.service import ConflictError, NotFoundError
+from registry.db import get_engine, session_scope
 
 log = logging.getLogger("shetu")
+
+
+def _housekeeping(settings: Settings) -> None:
+    """Apply the retention rules at start-up: access log, idempotency keys, revoked tokens."""
+    from registry import idempotency
+    from registry.audit import prune_access_log
+
+    try:
+        with session_scope(settings.database_url) as s:
+            n = prune_access_log(s, dt.date.today(), settings.access_log_retention_days)
+            k = idempotency.prune(s)
+        if n or k:
+            log.info("retention: %d access-log rows, %d idempotency keys pruned", n, k)
+    except Exception as exc:  # noqa: BLE001 — housekeeping must never stop start-up
+        log.warning("retention pruning failed at start-up: %s", exc)
 
 
 def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
@@ -39,6 +52,10 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
             except SearchUnavailableError as exc:
                 # Serve anyway: searches answer 503 and the outbox is drained once search is back.
                 log.warning("search unavailable at start-up: %s", exc)
+            # Derived caches (ESCO label embeddings) are built in the background, never inside a
+            # request: the taxonomy routes answer 503 with progress until they are ready.
+            warm_rankers(settings)
+            _housekeeping(settings)
         yield
         app.state.indexer.backend.close()
 
@@ -53,36 +70,8 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
         configure(settings)
     app.state.started = time.time()
 
-    @app.exception_handler(NotFoundError)
-    async def _not_found(_r: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status.HTTP_404_NOT_FOUND)
-
-    @app.exception_handler(ConflictError)
-    async def _conflict(_r: Request, exc: ConflictError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_r: Request, exc: IntegrityError) -> JSONResponse:
-        return JSONResponse({"detail": "the change conflicts with stored records (a unique value "
-                             "is taken or other records refer to this one): "
-                             f"{str(exc.orig).splitlines()[0]}"}, status.HTTP_409_CONFLICT)
-
-    @app.exception_handler(SearchUnavailableError)
-    async def _unavailable(_r: Request, exc: SearchUnavailableError) -> JSONResponse:
-        return JSONResponse({"detail": f"search is unavailable: {exc}"},
-                            status.HTTP_503_SERVICE_UNAVAILABLE)
-
-    @app.exception_handler(InvalidFilterError)
-    async def _bad_filter(_r: Request, exc: InvalidFilterError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, 422)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        fields = [".".join(str(p) for p in e["loc"] if p != "body") for e in errors]
-        msg = "; ".join(f"{f}: {e['msg']}" for f, e in zip(fields, errors, strict=True))
-        return JSONResponse({"detail": msg, "errors": jsonable_encoder(errors)},
-                            422)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from indexer.service import Indexer
 from registry.config import Settings
 from registry.db import get_sessionmaker
 from registry.models import User
+from registry.vocab import MAX_ID, MAX_OFFSET
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -97,3 +99,34 @@ def require(*roles: str):
         return user
 
     return Depends(check)
+
+
+# -- bounded path/query parameters, If-Match, Idempotency-Key -------------------------------------
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="a record id")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
+
+
+def if_match(if_match: Annotated[str | None, Header(max_length=40)] = None) -> int | None:
+    """Return the version named by an ``If-Match: "N"`` header (the ETag of a record), or None."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    m = _ETAG.match(if_match)
+    if m is None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            'If-Match must be a record version ETag such as "3" (from ETag)')
+    return int(m.group(1))
+
+
+def idempotency_key(idempotency_key: Annotated[str | None, Header(max_length=100)] = None
+                    ) -> str | None:
+    """Return the request's ``Idempotency-Key`` (8–100 characters of A–Z a–z 0–9 . _ : -)."""
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Idempotency-Key must be 8-100 "
+                            "characters of letters, digits, '.', '_', ':' or '-'")
+    return idempotency_key
+
+
+IfMatchDep = Annotated[int | None, Depends(if_match)]
+IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]

@@ -12,13 +12,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from api.auth import COOKIE_NAME, InvalidTokenError, create_token, revoke_token
-from api.deps import CurrentUser, IndexerDep, SessionDep, SettingsDep, current_user
+from api.deps import CurrentUser, IdPath, IndexerDep, SessionDep, SettingsDep, current_user
 from api.security import client_address, cookie_secure, signin_throttle
 from indexer.ranking import rank_jobs_for_worker, rank_workers_for_job
 from registry import service
-from registry.audit import agency_risk
+from registry.audit import agency_risk, log_access
 from registry.compliance import job_is_matchable
-from registry.models import AccessLog, JobOrder, Worker
+from registry.models import JobOrder, Worker
 from registry.security import (
     SignInThrottle,
     SignInThrottledError,
@@ -116,7 +116,7 @@ def officer(request: Request, settings: SettingsDep, session: SessionDep):  # ty
 
 
 @router.get("/officer/jobs/{job_order_id}", response_class=HTMLResponse)
-def officer_job(job_order_id: int, request: Request, settings: SettingsDep,
+def officer_job(job_order_id: IdPath, request: Request, settings: SettingsDep,
                 session: SessionDep, ix: IndexerDep):  # type: ignore[no-untyped-def]
     """Ranked candidates for one job order, with why each fits."""
     user = _need(request, settings, session, "officer", "admin")
@@ -126,8 +126,8 @@ def officer_job(job_order_id: int, request: Request, settings: SettingsDep,
     result = None
     if job_is_matchable(job, dt.date.today()):
         result = rank_workers_for_job(ix, job, limit=25)
-        session.add_all(AccessLog(username=user.username, role=user.role, action="rank_candidates",
-                                  worker_id=m.id, job_order_id=job.id) for m in result.items)
+        log_access(session, username=user.username, role=user.role, action="rank_candidates",
+                   worker_ids=[m.id for m in result.items], job_order_id=job.id)
         session.commit()
     names = {}
     if result:
@@ -145,7 +145,7 @@ def worker_page(request: Request, settings: SettingsDep, session: SessionDep, ix
     if user.worker_id is None:
         raise HTTPException(404, "this account has no worker profile")
     w = service.get(session, Worker, user.worker_id)
-    jobs = rank_jobs_for_worker(ix, w, limit=15)
+    jobs = rank_jobs_for_worker(ix, w, limit=15, session=session)
     return templates.TemplateResponse(request, "worker.html", {"user": user, "w": w, **jobs})
 
 

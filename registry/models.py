@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -32,13 +32,24 @@ def _now() -> dt.datetime:
 
 
 class Versioned:
-    """Mixin: a row version bumped on every change; search documents carry it."""
+    """Mixin: a row version bumped on every change; search documents carry it.
+
+    The version is also the optimistic lock: every UPDATE says ``WHERE version = <the version
+    read>``, so of two writers that read the same version only the first one's change lands and
+    the other gets ``StaleDataError`` (retried or answered 409/412 by the caller) — no two
+    changes ever share a version number. Code bumps the version itself (the generator is off).
+    """
 
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, default=_now, onupdate=_now, nullable=False
     )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 — SQLAlchemy's declared_attr
+        return {"version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
+                "version_id_generator": False}
 
 
 class Agency(Versioned, Base):
@@ -161,6 +172,40 @@ class Complaint(Versioned, Base):
     status: Mapped[str] = mapped_column(String(20), default="open", nullable=False)
 
 
+class Attestation(Base):
+    """Who set an attested fact about a worker (medical fitness, BMET registration, NTVQF
+    certificate, passport), to what, on which document, and when."""
+
+    __tablename__ = "attestations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    field: Mapped[str] = mapped_column(String(40), nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200), nullable=False)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    attested_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+
+
+class IdempotencyKey(Base):
+    """The first response to a create sent with an ``Idempotency-Key``: a retry gets it again
+    instead of a second record. Kept for ``IDEMPOTENCY_TTL`` (registry.idempotency)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("username", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), nullable=False)
+    key: Mapped[str] = mapped_column(String(100), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False,
+                                                    index=True)
+
+
 class User(Base):
     """A login: officer (of an agency), worker (linked to a profile), auditor or admin."""
 
@@ -181,12 +226,17 @@ class AccessLog(Base):
     __tablename__ = "access_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), default=_now)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), default=_now,
+                                            index=True)
     username: Mapped[str] = mapped_column(String(80), nullable=False)
     role: Mapped[str] = mapped_column(String(10), nullable=False)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
     worker_id: Mapped[int | None] = mapped_column(Integer, index=True)
     job_order_id: Mapped[int | None] = mapped_column(Integer)
+    # A ranked list shows many workers at once: one row per view, the shown ids as
+    # ",12,57,301," (searchable with LIKE on SQLite and PostgreSQL alike). Rows older than
+    # ``Settings.access_log_retention_days`` are pruned (registry.audit.prune_access_log).
+    worker_ids: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxEvent(Base):
