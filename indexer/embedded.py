@@ -2,33 +2,57 @@
 
 Layout under ``root``::
 
-    <index>/CURRENT           name of the live physical version, e.g. ``v3``
-    <index>/v3/tantivy/       BM25 index (text + filter fields)
-    <index>/v3/state.pkl      ids, versions, tombstones, filter columns, per-row fields+payload
-                              (one pickled blob per row), the vector index's lists
-    <index>/v3/vectors.npy    float32 unit vectors, one row per document
+    <index>/CURRENT             name of the live physical version, e.g. ``v3``
+    <index>/v3/tantivy/         BM25 index (text + filter fields)
+    <index>/v3/state.pkl        snapshot: ids, versions, tombstones, filter columns, per-row
+                                fields+payload (one pickled blob per row), the vector index's
+                                lists, and the generation ``g`` of the journal that follows it
+    <index>/v3/vectors.npy      snapshot: float32 unit vectors, one row per document
+    <index>/v3/journal-<g>.wal  every write acknowledged since that snapshot (append-only)
 
 Filters are evaluated as numpy masks over narrow columns (dates int32, booleans int8, keyword
-codes int32, multi-valued keywords as a 62-bit set); each clause's mask is cached until the next
-write, so the per-rule ``count`` calls of a ranking flow reuse the search's masks. The keyword
-leg runs the same filter as a tantivy query, so both legs see exactly the eligible documents.
+codes int32, multi-valued keywords as a bit matrix: one uint64 word per 64 distinct values, a
+word added when the vocabulary outgrows the last one; values past ``BITMAP_VALUES`` keep a
+posting set each, so no number of distinct values can fail a write or exhaust memory); each
+clause's mask is cached until the next write, so the per-rule ``count`` calls of a ranking flow
+reuse the search's masks. The keyword leg runs the same filter as a tantivy query, so both legs
+see exactly the eligible documents.
 
 The vector leg scans exactly below ``ann.MIN_TRAIN`` rows; above, an IVF index (``indexer.ann``)
 picks the rows nearest the query among those passing the filter mask, and scores them exactly.
 
-State is flushed at most every ``flush_interval_s`` seconds (or ten times the last flush's
-duration, whichever is longer, so a large index does not spend its time pickling) and on close;
-a crash loses at most that much, which the registry↔index reconcile repairs (records carry
-versions).
+Durability: a write is durable when ``upsert``/``delete`` returns. Each batch is first checked
+and converted completely (a document the index cannot hold raises :class:`InvalidFilterError`
+and changes nothing), then appended to the journal as one length- and CRC32-framed record and
+fsync'ed, and only then applied to memory and committed to tantivy. A full snapshot (state.pkl
++ vectors.npy, fsync'ed and renamed into place) is taken at most every ``flush_interval_s``
+seconds (or ten times the last snapshot's duration, so a large index does not spend its time
+pickling) and on close; it starts the next journal generation and removes the previous journal.
+Opening an index loads the snapshot and replays its journal: in tantivy each replayed id is
+deleted by term before it is re-added (tantivy commits on every write, so it may hold documents
+the snapshot does not), and a torn last record (a crash mid-append) fails its length or checksum
+and is dropped — it was never acknowledged. So after a crash (``kill -9``, power loss after the
+fsync) every acknowledged write is back, with no manual step.
+
+One process writes an index at a time: the first write (or a replay) takes tantivy's writer
+lock, and only that process appends to the journal or takes snapshots. Another process opening
+the index while the lock is held (``shetu index verify`` beside a running server) replays the
+journal into memory only; if it later takes the lock to write, it reloads what changed on disk
+first. A write that finds the lock held raises :class:`SearchUnavailableError` (transient).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import pickle
 import re
 import shutil
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,16 +62,27 @@ import tantivy
 
 from indexer.ann import IVFIndex
 from indexer.filters import coerce, validate
-from indexer.protocol import Document, Filter, Hit, IndexSchema, InvalidFilterError
+from indexer.protocol import (
+    Document,
+    Filter,
+    Hit,
+    IndexSchema,
+    InvalidFilterError,
+    SearchUnavailableError,
+)
 
+log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TERMS = 64
-MISSING = np.iinfo(np.int64).min  # int and multi-keyword columns (int64)
+MISSING = np.iinfo(np.int64).min  # int columns (int64)
 MISSING32 = np.iinfo(np.int32).min  # date and keyword-code columns (int32)
 MISSING8 = -1  # bool columns (int8): 0 false, 1 true, -1 missing
 MASK_CACHE_SIZE = 64
-STATE_FORMAT = 2
+STATE_FORMAT = 3  # 3: multi-valued keywords as a (words, rows) uint64 bit matrix + postings
 TWO_STEP_MIN_SHARE = 0.1  # below this eligible share the BM25 leg runs as one conjunction
+BITMAP_VALUES = 1024  # distinct values of one multi-valued field kept in the bit matrix
+_FRAME = struct.Struct("<II")  # journal record header: payload length, CRC32 of the payload
+_MAX_RECORD = 1 << 34
 
 
 def query_terms(text: str) -> list[str]:
@@ -63,11 +98,95 @@ def _column_spec(ftype: str) -> tuple[np.dtype, Any]:
         return np.dtype(np.int32), MISSING32
     if ftype == "bool":
         return np.dtype(np.int8), MISSING8
-    return np.dtype(np.int64), MISSING  # int, keywords (bit set)
+    if ftype == "keywords":
+        return np.dtype(np.uint64), 0  # bit words: no bit set
+    return np.dtype(np.int64), MISSING  # int
 
 
 def _freeze(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class _Journal:
+    """Append-only, fsync'ed write-ahead journal of one snapshot generation.
+
+    A record is ``length (u32) | crc32 (u32) | payload`` with a pickled payload; reading stops
+    at the first record that is short or fails its checksum (a torn append).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: Any = None
+
+    def append(self, record: Any) -> None:
+        payload = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._fh is None:
+            new = not self.path.exists()
+            self._fh = open(self.path, "ab")  # noqa: SIM115 — kept open between appends
+            if new:
+                _fsync_dir(self.path.parent)
+        fh = self._fh
+        fh.write(_FRAME.pack(len(payload), zlib.crc32(payload)))
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+    @staticmethod
+    def read(path: Path) -> Iterator[tuple[int, Any]]:
+        """Yield ``(end offset, record)`` of every intact record, in order."""
+        try:
+            fh = open(path, "rb")  # noqa: SIM115
+        except FileNotFoundError:
+            return
+        with fh:
+            offset = 0
+            while True:
+                head = fh.read(_FRAME.size)
+                if len(head) < _FRAME.size:
+                    return
+                length, crc = _FRAME.unpack(head)
+                if length > _MAX_RECORD:
+                    return
+                payload = fh.read(length)
+                if len(payload) < length or zlib.crc32(payload) != crc:
+                    return
+                try:
+                    record = pickle.loads(payload)
+                except Exception:  # noqa: BLE001 — a damaged record ends the journal
+                    return
+                offset += _FRAME.size + length
+                yield offset, record
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+class _Prepared:
+    """A batch checked and converted to stored form, before anything is changed."""
+
+    __slots__ = ("columns", "vectors", "blobs")
+
+    def __init__(self, columns: dict[str, Any], vectors: np.ndarray, blobs: list[bytes]) -> None:
+        self.columns = columns
+        self.vectors = vectors
+        self.blobs = blobs
 
 
 class _Physical:
@@ -87,11 +206,16 @@ class _Physical:
         self._counts: dict[tuple, int] = {}
         self._clause_max: dict[tuple, float] = {}
         self._date_memo: dict[str, int] = {}
+        self.gen = 0
+        self.journal = _Journal(self.path / "journal-0.wal")
+        self._loaded_key: tuple = ()
+        self.replayed = 0  # journal records replayed by the last load
         path.mkdir(parents=True, exist_ok=True)
         self.tschema = self._tantivy_schema()
         (path / "tantivy").mkdir(exist_ok=True)
         self.tindex = tantivy.Index(self.tschema, path=str(path / "tantivy"))
-        self._load_state()
+        with self.lock:
+            self._load_state()
 
     # -- schema and state -------------------------------------------------------------------
     def _tantivy_schema(self) -> tantivy.Schema:
@@ -111,16 +235,45 @@ class _Physical:
         cols = {}
         for name, ftype in self.schema.fields.items():
             dtype, miss = _column_spec(ftype)
-            cols[name] = np.full(cap, miss, dtype=dtype)
+            cols[name] = (np.zeros((1, cap), dtype=dtype) if ftype == "keywords"
+                          else np.full(cap, miss, dtype=dtype))
         return cols
 
+    def _disk_key(self) -> tuple:
+        """What identifies the on-disk state: the snapshot file and its journal's length."""
+        try:
+            st = (self.path / "state.pkl").stat()
+            snap: tuple = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            snap = ()
+        return snap, self.journal.size()
+
     def _load_state(self) -> None:
+        """Load the snapshot and replay its journal (retried if a snapshot lands meanwhile)."""
+        for _ in range(10):
+            before = self._disk_key()[0]
+            self._load_snapshot()
+            self._replay_journal()
+            key = self._disk_key()
+            if key[0] == before:
+                self._loaded_key = key
+                break
+            self.journal.close()  # another process took a snapshot while we read: again
+        self.n_live = int(np.count_nonzero(self.live[:len(self.ids)]))
+        if self._writer is not None:
+            self._drop_tantivy_orphans()
+
+    def _load_snapshot(self) -> None:
         state_file = self.path / "state.pkl"
         st = None
         if state_file.exists():
             with open(state_file, "rb") as fh:
                 st = pickle.load(fh)
+        self.extra: dict[str, dict[int, set[int]]] = {
+            k: {} for k, t in self.schema.fields.items() if t == "keywords"}
+        self.row_extra: dict[str, dict[int, tuple[int, ...]]] = {k: {} for k in self.extra}
         if st is None:
+            self.gen = 0
             self.ids: list[int] = []
             self.versions: dict[int, int] = {}
             self.tombstones: set[int] = set()
@@ -132,8 +285,13 @@ class _Physical:
             self.columns = self._empty_columns(1024)
             self.ann = IVFIndex(self.schema.dim)
         else:
+            fmt = int(st.get("format", 1))
+            self.gen = int(st.get("journal_gen", 0))
             self.ids, self.versions, self.tombstones = st["ids"], st["versions"], st["tombstones"]
             self.vocab = st["vocab"]
+            for k, t in self.schema.fields.items():
+                if t in ("keyword", "keywords"):
+                    self.vocab.setdefault(k, {})
             n = len(self.ids)
             if "blobs" in st:
                 self.blobs = st["blobs"]
@@ -146,22 +304,121 @@ class _Physical:
                 old = st["columns"].get(name)
                 if old is None:
                     continue
+                if ftype == "keywords":
+                    self.columns[name] = self._load_keywords(old, n, cap, fmt)
+                    continue
                 old = np.asarray(old)[:n]
                 if old.dtype != self.columns[name].dtype and ftype != "float":
                     _, miss = _column_spec(ftype)
                     old = np.where(old == MISSING, miss, old)  # format 1 used int64 throughout
                 self.columns[name][:n] = old
+            for name, postings in (st.get("extra") or {}).items():
+                if name in self.extra:
+                    self.extra[name] = {c: set(rows) for c, rows in postings.items()}
+                    per_row: dict[int, list[int]] = {}
+                    for c, rows in postings.items():
+                        for r in rows:
+                            per_row.setdefault(r, []).append(c)
+                    self.row_extra[name] = {r: tuple(cs) for r, cs in per_row.items()}
             self.live = np.zeros(cap, dtype=bool)
             self.live[:n] = st["live"][:n]
             self.vectors = np.zeros((cap, self.schema.dim), dtype=np.float32)
             if n:
                 self.vectors[:n] = np.load(self.path / "vectors.npy", mmap_mode="r")[:n]
             self.ann = IVFIndex.from_state(self.schema.dim, st.get("ann"), n)
+        self.journal = _Journal(self.path / f"journal-{self.gen}.wal")
         self.row_of = {i: r for r, i in enumerate(self.ids)}
         self.row_by_id = np.full(0, -1, dtype=np.int64)
         self._index_ids(np.asarray(self.ids, dtype=np.int64),
                         np.arange(len(self.ids), dtype=np.int64))
         self.n_live = int(np.count_nonzero(self.live[:len(self.ids)]))
+        self.drop_caches()
+
+    @staticmethod
+    def _load_keywords(old: Any, n: int, cap: int, fmt: int) -> np.ndarray:
+        old = np.asarray(old)
+        if fmt < 3:  # one int64 bit set per row (62 values at most); MISSING: no value
+            flat = old[:n].astype(np.int64)
+            flat = np.where(flat == MISSING, 0, flat).astype(np.uint64)
+            old = flat.reshape(1, -1)
+        words = max(old.shape[0], 1)
+        col = np.zeros((words, cap), dtype=np.uint64)
+        col[:old.shape[0], :n] = old[:, :n]
+        return col
+
+    def _replay_journal(self) -> None:
+        """Apply the journal of the loaded snapshot: to tantivy too when this process may."""
+        self.replayed = 0
+        path = self.journal.path
+        if self.journal.size() == 0:
+            if self._writer is not None:
+                self._remove_old_journals()
+            return
+        if self._writer is None:
+            with contextlib.suppress(ValueError):  # held by another process: memory only
+                self._writer = self.tindex.writer(heap_size=128_000_000, num_threads=1)
+        good_end = 0
+        for end, record in _Journal.read(path):
+            try:
+                if record[0] == "u":
+                    _, ids, versions, texts, vectors, blobs = record
+                    docs = []
+                    for i, doc_id in enumerate(ids.tolist()):
+                        fields, payload = pickle.loads(blobs[i])
+                        docs.append(Document(id=doc_id, version=int(versions[i]), text=texts[i],
+                                             vector=vectors[i], fields=fields, payload=payload))
+                    self._upsert_locked(docs, journal=False, replay=True)
+                else:
+                    _, doc_id, version = record
+                    self._delete_locked(doc_id, version, journal=False, replay=True)
+            except (InvalidFilterError, ValueError, TypeError, IndexError) as exc:
+                # Never fail opening the index; the registry reconcile repairs what is lost.
+                log.error("index %s: skipped a journal record that cannot be applied: %s",
+                          self.path, exc)
+            good_end = end
+            self.replayed += 1
+        if self._writer is None:
+            return
+        size = self.journal.size()
+        if good_end < size:
+            log.warning("index %s: ignored a torn journal record (%d bytes) after %d intact "
+                        "records (a crash during a write that was never acknowledged)",
+                        self.path, size - good_end, self.replayed)
+            with open(path, "r+b") as fh:
+                fh.truncate(good_end)
+                os.fsync(fh.fileno())
+        if self.replayed:
+            self._writer.commit()
+            self.tindex.reload()
+            self._dirty = True  # the next snapshot folds the journal in
+            log.info("index %s: replayed %d journal records after the last snapshot",
+                     self.path, self.replayed)
+        self._remove_old_journals()
+
+    def _remove_old_journals(self) -> None:
+        for f in self.path.glob("journal-*.wal"):
+            if f != self.journal.path:
+                with contextlib.suppress(OSError):
+                    f.unlink()
+
+    def _drop_tantivy_orphans(self) -> None:
+        """Delete tantivy documents of ids the state does not hold live (an older crash)."""
+        searcher = self.tindex.searcher()
+        if searcher.num_docs <= self.n_live:
+            return
+        hits = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs,
+                               count=False).hits
+        ids = searcher.fast_field_values("id", [a for _, a in hits]) if hits else []
+        stray = {int(i) for i in ids
+                 if (r := self.row_of.get(int(i))) is None or not self.live[r]}
+        if not stray:
+            return
+        for i in stray:
+            self._writer.delete_documents_by_term("id", i)  # type: ignore[union-attr]
+        self._writer.commit()  # type: ignore[union-attr]
+        self.tindex.reload()
+        log.warning("index %s: removed %d tantivy documents absent from the state",
+                    self.path, len(stray))
 
     def _index_ids(self, ids: np.ndarray, rows: np.ndarray) -> None:
         """Record ``row_by_id[id] = row`` (a dense array: ids are registry primary keys)."""
@@ -198,14 +455,23 @@ class _Physical:
             grown[:cap] = self.vectors
             self.vectors = grown
         for k, col in list(self.columns.items()):
-            _, miss = _column_spec(self.schema.fields[k])
-            self.columns[k] = np.concatenate([col, np.full(new_cap - cap, miss, col.dtype)])
+            ftype = self.schema.fields[k]
+            _, miss = _column_spec(ftype)
+            if ftype == "keywords":
+                self.columns[k] = np.concatenate(
+                    [col, np.zeros((col.shape[0], new_cap - cap), col.dtype)], axis=1)
+            else:
+                self.columns[k] = np.concatenate([col, np.full(new_cap - cap, miss, col.dtype)])
         self.live = np.concatenate([self.live, np.zeros(new_cap - cap, dtype=bool)])
 
     def flush(self, force: bool = False, interval: float = 2.0) -> None:
-        """Persist state if dirty and the interval passed (or forced)."""
+        """Take a snapshot if dirty and the interval passed (or forced); drop the old journal.
+
+        Only the process holding the writer lock takes snapshots (another one may only have
+        replayed the journal into memory).
+        """
         with self.lock:
-            if not self._dirty:
+            if not self._dirty or self._writer is None:
                 return
             wait = max(interval, 10 * self._flush_cost)
             if not force and time.monotonic() - self._last_flush < wait:
@@ -214,17 +480,35 @@ class _Physical:
                 return
             t0 = time.monotonic()
             n = len(self.ids)
+            new_gen = self.gen + 1
             st = {"format": STATE_FORMAT, "ids": self.ids, "versions": self.versions,
                   "tombstones": self.tombstones, "blobs": self.blobs, "vocab": self.vocab,
-                  "columns": {k: v[:n] for k, v in self.columns.items()},
-                  "live": self.live[:n], "ann": self.ann.state(n)}
+                  "columns": {k: (v[:, :n] if v.ndim == 2 else v[:n])
+                              for k, v in self.columns.items()},
+                  "extra": {k: {c: sorted(rows) for c, rows in e.items() if rows}
+                            for k, e in self.extra.items()},
+                  "live": self.live[:n], "ann": self.ann.state(n), "journal_gen": new_gen}
             tmp = self.path / "state.pkl.tmp"
             with open(tmp, "wb") as fh:
                 pickle.dump(st, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
             vtmp = self.path / "vectors.tmp.npy"
-            np.save(vtmp, self.vectors[:n])
+            with open(vtmp, "wb") as fh:
+                np.save(fh, self.vectors[:n])
+                fh.flush()
+                os.fsync(fh.fileno())
             vtmp.replace(self.path / "vectors.npy")
             tmp.replace(self.path / "state.pkl")
+            _fsync_dir(self.path)
+            # The snapshot holds everything the journal did: start the next generation.
+            self.journal.close()
+            old = self.journal.path
+            self.gen = new_gen
+            self.journal = _Journal(self.path / f"journal-{new_gen}.wal")
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+            self._loaded_key = self._disk_key()
             self._dirty = False
             self._last_flush = time.monotonic()
             self._flush_cost = self._last_flush - t0
@@ -232,24 +516,37 @@ class _Physical:
     # -- writing ------------------------------------------------------------------------------
     @property
     def writer(self) -> tantivy.IndexWriter:
-        if self._writer is None:
+        self._own()
+        return self._writer  # type: ignore[return-value]
+
+    def _own(self) -> None:
+        """Take tantivy's writer lock before a write; reload first if another process wrote."""
+        if self._writer is not None:
+            return
+        try:
             self._writer = self.tindex.writer(heap_size=128_000_000, num_threads=1)
-        return self._writer
+        except ValueError as exc:
+            raise SearchUnavailableError(
+                f"the index {self.path} is being written by another process ({exc})") from exc
+        if self._disk_key() != self._loaded_key:
+            log.info("index %s changed on disk since it was opened: reloading", self.path)
+            self._load_state()
+        else:
+            self._drop_tantivy_orphans()
 
     def _code(self, name: str, value: str, *, create: bool) -> int:
         voc = self.vocab[name]
-        if value not in voc:
+        code = voc.get(value)
+        if code is None:
             if not create:
                 return -1
-            if self.schema.fields[name] == "keywords" and len(voc) >= 62:
-                raise InvalidFilterError(f"too many distinct values for {name!r} (max 62)")
-            voc[value] = len(voc)
-        return voc[value]
+            code = voc[value] = len(voc)
+        return code
 
     def _coerce_column(self, name: str, ftype: str, values: list[Any]) -> list[Any]:
         """Return one field's values for a batch in stored form (None where missing).
 
-        Keyword values become their codes (a 62-bit set for multi-valued fields); the common
+        Keyword values become their codes (a list of codes for multi-valued fields); the common
         types take a fast path, anything else goes through :func:`indexer.filters.coerce`,
         which names what is wrong.
         """
@@ -276,43 +573,111 @@ class _Physical:
         elif ftype == "keyword":
             out = [None if v is None else self._code(name, str(v), create=True) for v in values]
         elif ftype == "keywords":
+            code = self._code
             for v in values:
                 if v is None or not isinstance(v, list | tuple):
                     out.append(None)
                     continue
-                bits = 0
-                for x in v:
-                    bits |= 1 << self._code(name, str(x), create=True)
-                out.append(bits)
+                out.append(sorted({code(name, str(x), create=True) for x in v}))
         else:
             out = [None if v is None else coerce(ftype, v) for v in values]
         return out
 
-    def _set_rows(self, rows: list[int], docs: list[Document]) -> None:
-        """Write a batch's filter columns, vectors, blobs and liveness (column by column)."""
-        r = np.asarray(rows, dtype=np.int64)
+    def _prepare(self, docs: list[Document]) -> _Prepared:
+        """Check and convert a batch (filter columns, vectors, blobs); change nothing stored.
+
+        :raises InvalidFilterError: a value the index cannot hold, naming the field.
+        """
+        cols: dict[str, Any] = {}
         for name, ftype in self.schema.fields.items():
             try:
                 vals = self._coerce_column(name, ftype, [d.fields.get(name) for d in docs])
+                if ftype == "keywords":
+                    cols[name] = vals
+                    continue
+                dtype, miss = _column_spec(ftype)
+                cols[name] = (vals, np.asarray([miss if v is None else v for v in vals],
+                                               dtype=dtype))
             except InvalidFilterError as exc:
                 raise InvalidFilterError(f"field {name!r}: {exc}") from exc
-            miss = 0 if ftype == "keywords" else _column_spec(ftype)[1]
-            col = self.columns[name]
-            col[r] = np.asarray([miss if v is None else v for v in vals], dtype=col.dtype)
-        vecs = self.vectors
-        for row, d in zip(rows, docs, strict=True):
-            if d.vector is not None:
-                vecs[row] = d.vector
-            else:
-                vecs[row] = 0.0
+            except (OverflowError, ValueError, TypeError) as exc:
+                raise InvalidFilterError(f"field {name!r}: a value the index cannot hold "
+                                         f"({exc})") from exc
+        dim = self.schema.dim
+        vecs = np.zeros((len(docs), dim), dtype=np.float32)
+        for i, d in enumerate(docs):
+            if d.vector is None:
+                continue
+            try:
+                v = np.asarray(d.vector, dtype=np.float32).reshape(-1)
+            except (ValueError, TypeError) as exc:
+                raise InvalidFilterError(f"document {d.id}: not a vector ({exc})") from exc
+            if v.shape[0] != dim:
+                raise InvalidFilterError(f"document {d.id}: a vector of {v.shape[0]} "
+                                         f"dimensions in an index of {dim}")
+            vecs[i] = v
         dumps, proto = pickle.dumps, pickle.HIGHEST_PROTOCOL
+        try:
+            blobs = [dumps((dict(d.fields), dict(d.payload)), protocol=proto) for d in docs]
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise InvalidFilterError(f"fields or payload cannot be stored ({exc})") from exc
+        for d in docs:
+            if not isinstance(d.text, str | None):
+                raise InvalidFilterError(f"document {d.id}: text is not a string")
+        return _Prepared(cols, vecs, blobs)
+
+    def _set_keywords(self, name: str, rows: np.ndarray, codes: list[list[int] | None]) -> None:
+        """Write a batch's multi-valued keyword codes (bit words, postings past the matrix)."""
+        col = self.columns[name]
+        top = max((c for cs in codes if cs for c in cs if c < BITMAP_VALUES), default=-1)
+        words = top // 64 + 1
+        if words > col.shape[0]:
+            col = np.concatenate([col, np.zeros((words - col.shape[0], col.shape[1]),
+                                                col.dtype)], axis=0)
+            self.columns[name] = col
+        col[:, rows] = 0
+        ri: list[int] = []
+        ci: list[int] = []
+        extra, row_extra = self.extra[name], self.row_extra[name]
+        for row, cs in zip(rows.tolist(), codes, strict=True):
+            old = row_extra.pop(row, None)
+            if old:
+                for c in old:
+                    extra[c].discard(row)
+            if not cs:
+                continue
+            over = []
+            for c in cs:
+                if c < BITMAP_VALUES:
+                    ri.append(row)
+                    ci.append(c)
+                else:
+                    over.append(c)
+                    extra.setdefault(c, set()).add(row)
+            if over:
+                row_extra[row] = tuple(over)
+        if ri:
+            c = np.asarray(ci, dtype=np.uint64)
+            np.bitwise_or.at(col, (np.asarray(c >> np.uint64(6), dtype=np.intp),
+                                   np.asarray(ri, dtype=np.intp)),
+                             np.left_shift(np.uint64(1), c & np.uint64(63)))
+
+    def _set_rows(self, rows: list[int], prep: _Prepared) -> None:
+        """Write a prepared batch's filter columns, vectors, blobs and liveness."""
+        r = np.asarray(rows, dtype=np.int64)
+        for name, ftype in self.schema.fields.items():
+            if ftype == "keywords":
+                self._set_keywords(name, r, prep.columns[name])
+            else:
+                self.columns[name][r] = prep.columns[name][1]
+        self.vectors[r] = prep.vectors
         blobs = self.blobs
-        for row, d in zip(rows, docs, strict=True):
-            blobs[row] = dumps((dict(d.fields), dict(d.payload)), protocol=proto)
+        for row, blob in zip(rows, prep.blobs, strict=True):
+            blobs[row] = blob
         self.n_live += int(np.count_nonzero(~self.live[r]))
         self.live[r] = True
 
-    def _tantivy_docs(self, docs: list[Document]) -> Iterator[tantivy.Document]:
+    def _tantivy_docs(self, docs: list[Document], prep: _Prepared) -> Iterator[tantivy.Document]:
         """Yield the tantivy documents of a batch (id, text and every filter field).
 
         A generator: each document goes to the writer as soon as it is built, so tantivy's
@@ -320,9 +685,10 @@ class _Physical:
         """
         per_field = []
         for name, ftype in self.schema.fields.items():
-            vals = [d.fields.get(name) for d in docs]
             if ftype in ("date", "bool", "int"):
-                vals = self._coerce_column(name, ftype, vals)
+                vals = prep.columns[name][0]
+            else:
+                vals = [d.fields.get(name) for d in docs]
             per_field.append((name, ftype, vals))
         for i, doc in enumerate(docs):
             td = tantivy.Document()
@@ -335,72 +701,116 @@ class _Physical:
                 if ftype == "keyword":
                     td.add_text(name, str(value))
                 elif ftype == "keywords":
-                    for v in value:
-                        td.add_text(name, str(v))
+                    if isinstance(value, list | tuple):
+                        for v in value:
+                            td.add_text(name, str(v))
                 elif ftype == "float":
                     td.add_float(name, float(value))
                 else:
                     td.add_integer(name, int(value))
             yield td
 
-    def upsert(self, docs: Sequence[Document]) -> int:
+    def upsert(self, docs: Sequence[Document], *, journal: bool = True) -> int:
+        """Insert or replace documents unless a newer version is stored; durable on return.
+
+        :param journal: append the batch to the journal first (off for a version being
+            rebuilt, which is snapshotted before it goes live).
+        :raises InvalidFilterError: a document the index cannot hold; nothing was written.
+        """
+        if not docs:
+            return 0
         with self.lock:
-            fresh = [d for d in docs if d.version > self.versions.get(d.id, 0)]
-            # Keep only the newest version of each id within the batch.
-            newest: dict[int, Document] = {}
-            for d in fresh:
-                if d.id not in newest or d.version > newest[d.id].version:
-                    newest[d.id] = d
-            if not newest:
-                return 0
-            self.drop_caches()
-            self._ensure_capacity(len(self.ids) + len(newest))
-            w = self.writer
-            rows = []
-            docs_in = list(newest.values())
-            for d in docs_in:
-                row = self.row_of.get(d.id)
-                if row is None:
-                    row = len(self.ids)
-                    self.ids.append(d.id)
-                    self.blobs.append(None)
-                    self.row_of[d.id] = row
-                else:
+            self._own()
+            return self._upsert_locked(docs, journal=journal, replay=False)
+
+    def _upsert_locked(self, docs: Sequence[Document], *, journal: bool, replay: bool) -> int:
+        fresh = [d for d in docs if d.version > self.versions.get(d.id, 0)]
+        # Keep only the newest version of each id within the batch.
+        newest: dict[int, Document] = {}
+        for d in fresh:
+            if d.id not in newest or d.version > newest[d.id].version:
+                newest[d.id] = d
+        if not newest:
+            return 0
+        docs_in = list(newest.values())
+        prep = self._prepare(docs_in)
+        if journal:
+            try:
+                self.journal.append(("u", np.fromiter((d.id for d in docs_in), np.int64,
+                                                      len(docs_in)),
+                                     np.fromiter((d.version for d in docs_in), np.int64,
+                                                 len(docs_in)),
+                                     [d.text or "" for d in docs_in], prep.vectors, prep.blobs))
+            except OSError as exc:
+                raise SearchUnavailableError(f"cannot write the index journal: {exc}") from exc
+        self.drop_caches()
+        self._ensure_capacity(len(self.ids) + len(newest))
+        w = self._writer
+        rows = []
+        for d in docs_in:
+            row = self.row_of.get(d.id)
+            if row is None:
+                row = len(self.ids)
+                self.ids.append(d.id)
+                self.blobs.append(None)
+                self.row_of[d.id] = row
+                if replay and w is not None:  # tantivy may already hold it (committed earlier)
                     w.delete_documents_by_term("id", d.id)
-                rows.append(row)
-                self.versions[d.id] = d.version
-                self.tombstones.discard(d.id)
-            self._set_rows(rows, docs_in)
-            self._index_ids(np.fromiter((d.id for d in docs_in), dtype=np.int64,
-                                        count=len(docs_in)), np.asarray(rows, dtype=np.int64))
-            for td in self._tantivy_docs(docs_in):
+            elif w is not None:
+                w.delete_documents_by_term("id", d.id)
+            rows.append(row)
+            self.versions[d.id] = d.version
+            self.tombstones.discard(d.id)
+        self._set_rows(rows, prep)
+        self._index_ids(np.fromiter((d.id for d in docs_in), dtype=np.int64,
+                                    count=len(docs_in)), np.asarray(rows, dtype=np.int64))
+        if w is not None:
+            for td in self._tantivy_docs(docs_in, prep):
                 w.add_document(td)
-            # The IVF assignment (numpy) runs while tantivy's indexing thread works through the
-            # queued documents; the commit then waits for what is left.
-            r = np.asarray(rows, dtype=np.int64)
-            self.ann.update(r, self.vectors[r], len(self.ids), self.vectors, self.n_live)
+        # The IVF assignment (numpy) runs while tantivy's indexing thread works through the
+        # queued documents; the commit then waits for what is left.
+        r = np.asarray(rows, dtype=np.int64)
+        self.ann.update(r, self.vectors[r], len(self.ids), self.vectors, self.n_live)
+        if w is not None and not replay:
             w.commit()
             self.tindex.reload()
-            self._dirty = True
-            return len(newest)
+        self._dirty = True
+        return len(newest)
 
     def delete(self, doc_id: int, version: int) -> bool:
+        """Delete a document, leaving a tombstone; durable on return."""
         with self.lock:
             if version < self.versions.get(doc_id, 0):
                 return False
-            self.versions[doc_id] = version
-            self.tombstones.add(doc_id)
-            row = self.row_of.get(doc_id)
-            if row is not None and self.live[row]:
-                self.drop_caches()
-                self.live[row] = False
-                self.n_live -= 1
-                self.blobs[row] = None
-                self.writer.delete_documents_by_term("id", doc_id)
-                self.writer.commit()
-                self.tindex.reload()
-            self._dirty = True
-            return True
+            self._own()
+            return self._delete_locked(doc_id, version, journal=True, replay=False)
+
+    def _delete_locked(self, doc_id: int, version: int, *, journal: bool, replay: bool) -> bool:
+        if version < self.versions.get(doc_id, 0):
+            return False
+        if journal:
+            try:
+                self.journal.append(("d", int(doc_id), int(version)))
+            except OSError as exc:
+                raise SearchUnavailableError(f"cannot write the index journal: {exc}") from exc
+        self.versions[doc_id] = version
+        self.tombstones.add(doc_id)
+        row = self.row_of.get(doc_id)
+        w = self._writer
+        if row is not None and self.live[row]:
+            self.drop_caches()
+            self.live[row] = False
+            self.n_live -= 1
+            self.blobs[row] = None
+            if w is not None:
+                w.delete_documents_by_term("id", doc_id)
+                if not replay:
+                    w.commit()
+                    self.tindex.reload()
+        elif replay and w is not None:
+            w.delete_documents_by_term("id", doc_id)
+        self._dirty = True
+        return True
 
     # -- reading ------------------------------------------------------------------------------
     def drop_caches(self) -> None:
@@ -424,24 +834,9 @@ class _Physical:
                 codes = [c for c in (self._code(name, v, create=False) for v in value) if c >= 0]
                 m = np.isin(col, codes) if codes else np.zeros(n, dtype=bool)
         elif ftype == "keywords":
-            codes = [self._code(name, v, create=False) for v in
-                     (value if isinstance(value, list) else [value])]
-            if any(c < 0 for c in codes):
-                if op in ("eq", "all"):
-                    m = np.zeros(n, dtype=bool)
-                    codes = None
-                else:
-                    codes = [c for c in codes if c >= 0]
-            if codes is not None:
-                bits = 0
-                for c in codes:
-                    bits |= 1 << c
-                if op == "in":
-                    m = (col & bits) != 0
-                elif bits == 0:
-                    return None  # 'all' of nothing: every document
-                else:
-                    m = (col & bits) == bits
+            m = self._keywords_mask(name, op, value, n)
+            if m is None:
+                return None  # 'all' of nothing: every document
         elif ftype == "float":
             present = ~np.isnan(col)
             m = self._compare(col, op, value) & present
@@ -452,6 +847,50 @@ class _Physical:
             if op != "gte" or value <= miss:
                 m &= col != miss
         self._remember(key, m)
+        return m
+
+    def _keywords_mask(self, name: str, op: str, value: Any, n: int) -> np.ndarray | None:
+        """Mask of a clause on a multi-valued keyword field (None: every document)."""
+        codes = [self._code(name, v, create=False) for v in
+                 (value if isinstance(value, list) else [value])]
+        if any(c < 0 for c in codes):
+            if op in ("eq", "all"):
+                return np.zeros(n, dtype=bool)
+            codes = [c for c in codes if c >= 0]
+        codes = sorted(set(codes))
+        if not codes:
+            return np.zeros(n, dtype=bool) if op == "in" else None
+        col = self.columns[name]
+        words: dict[int, int] = {}
+        over = []
+        for c in codes:
+            if c < BITMAP_VALUES:
+                words[c >> 6] = words.get(c >> 6, 0) | (1 << (c & 63))
+            else:
+                over.append(c)
+        m: np.ndarray | None = None
+        for w, bits in words.items():
+            b = np.uint64(bits)
+            word = col[w, :n] if w < col.shape[0] else np.zeros(n, dtype=np.uint64)
+            part = (word & b) != 0 if op == "in" else (word & b) == b
+            if m is None:
+                m = part
+            elif op == "in":
+                m |= part
+            else:
+                m &= part
+        for c in over:
+            part = np.zeros(n, dtype=bool)
+            rows = self.extra[name].get(c)
+            if rows:
+                idx = np.fromiter(rows, dtype=np.int64, count=len(rows))
+                part[idx[idx < n]] = True
+            if m is None:
+                m = part
+            elif op == "in":
+                m |= part
+            else:
+                m &= part
         return m
 
     def _remember(self, key: tuple, m: np.ndarray) -> None:
@@ -680,7 +1119,7 @@ class _Physical:
                 kw = self.keyword_search(text, filters, k, m)
             else:
                 kw = self.keyword_search_conjunction(text, filters, k)
-            rows = {self.row_of[i] for i in kw}
+            rows = {r for i in kw if (r := self.row_of.get(i)) is not None}
             if vector is not None and n:
                 rows.update(self.vector_rows(vector, m, k).tolist())
             rows_arr = np.fromiter((r for r in rows if m[r]), dtype=np.int64)
@@ -715,6 +1154,7 @@ class _Physical:
             if self._writer is not None:
                 self._writer.wait_merging_threads()
                 self._writer = None
+            self.journal.close()
 
 
 class EmbeddedBackend:
@@ -820,7 +1260,8 @@ class EmbeddedBackend:
 
     def upsert_into(self, physical: str, docs: Sequence[Document]) -> int:
         """Write documents into a version being rebuilt."""
-        return self._building[physical].upsert(docs)
+        # Not journalled: a version being rebuilt goes live only after commit_rebuild's snapshot.
+        return self._building[physical].upsert(docs, journal=False)
 
     def commit_rebuild(self, index: str, physical: str) -> None:
         """Flush the new version, point CURRENT at it, and remove the old one."""

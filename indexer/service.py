@@ -1,4 +1,17 @@
-"""Keep the search indexes in step with the registry: outbox drain, reindex, verify, repair."""
+"""Keep the search indexes in step with the registry: outbox drain, reindex, verify, repair.
+
+No single document can stop indexing. A record whose document cannot be built, or that the
+backend refuses (any error but :class:`SearchUnavailableError`, which means "try again later"
+and keeps every event), is isolated: the rest of its batch is indexed, the error is logged with
+the entity and id, its outbox events' ``attempts`` go up by one, and after ``MAX_ATTEMPTS`` they
+are set aside (marked processed, logged as an error) so they never block the queue; ``verify``
+still reports the record as missing until it is fixed and saved again. ``reindex`` and
+``repair`` likewise complete and report how many documents failed.
+
+Events are marked processed only after the backend's write returned, and both backends make a
+write durable before returning (the embedded journal is fsync'ed; Elasticsearch acknowledges a
+bulk request after its translog is), so an acknowledged write survives a crash.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +32,7 @@ from indexer.documents import (
     worker_schema,
 )
 from indexer.factory import make_backend
-from indexer.protocol import Document, SearchBackend
+from indexer.protocol import Document, SearchBackend, SearchUnavailableError
 from matcher.encoder import TextEncoder, get_encoder
 from matcher.profile import MAX_INFERRED, inferred_experience
 from matcher.taxonomy import Taxonomy, load_taxonomy
@@ -29,6 +42,8 @@ from registry.models import JobOrder, OutboxEvent, Worker
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
+MAX_ATTEMPTS = 5  # an event failing this many drains is set aside (processed, logged)
+_ENTITY_OF = {WORKERS: "worker", JOBS: "job_order"}
 
 
 @dataclass
@@ -38,6 +53,7 @@ class Drift:
     missing: list[int] = field(default_factory=list)
     stale: list[int] = field(default_factory=list)
     orphans: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)  # repair: documents that could not be written
 
     @property
     def clean(self) -> bool:
@@ -118,55 +134,128 @@ class Indexer:
         """Apply pending outbox events to the index; return how many were processed.
 
         Idempotent: documents carry versions, so replaying an event is harmless. Events are
-        marked processed only after the backend accepted the write.
+        marked processed only after the backend accepted (and made durable) the write. An event
+        whose document fails is isolated (see the module docstring): it stays pending with one
+        more attempt, and is not retried again within this call.
         """
         self.ensure_indexes()
         total, batches = 0, 0
+        failed_ids: set[int] = set()
         while max_batches is None or batches < max_batches:
             batches += 1
             with self.sessions() as s:
                 # SKIP LOCKED (PostgreSQL): concurrent drainers take disjoint batches; the lock is
                 # held until this transaction marks the batch processed. SQLite ignores it.
-                events = list(s.scalars(select(OutboxEvent)
-                                        .where(OutboxEvent.processed_at.is_(None))
-                                        .order_by(OutboxEvent.id).limit(limit)
+                q = select(OutboxEvent).where(OutboxEvent.processed_at.is_(None))
+                if failed_ids:
+                    q = q.where(OutboxEvent.id.notin_(failed_ids))
+                events = list(s.scalars(q.order_by(OutboxEvent.id).limit(limit)
                                         .with_for_update(skip_locked=True)))
                 if not events:
                     return total
-                self._apply(s, events)
+                failures = self._apply(s, events)
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                s.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]))
-                          .values(processed_at=now))
+                bad = [e for e in events if (e.entity, e.entity_id) in failures]
+                done = [e.id for e in events if (e.entity, e.entity_id) not in failures]
+                if done:
+                    s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done))
+                              .values(processed_at=now))
+                for e in bad:
+                    attempts = (e.attempts or 0) + 1
+                    values: dict = {"attempts": attempts}
+                    if attempts >= MAX_ATTEMPTS:
+                        values["processed_at"] = now
+                        log.error("outbox event %d (%s %d v%d %s) set aside after %d failed "
+                                  "attempts: %s; `shetu index verify` reports it until it is "
+                                  "fixed", e.id, e.entity, e.entity_id, e.version, e.op,
+                                  attempts, failures[(e.entity, e.entity_id)])
+                    else:
+                        failed_ids.add(e.id)
+                    s.execute(update(OutboxEvent).where(OutboxEvent.id == e.id).values(**values))
                 s.commit()
-                total += len(events)
+                total += len(done)
                 if len(events) < limit:
                     return total
         return total
 
-    def _apply(self, s: Session, events: Iterable[OutboxEvent]) -> None:
+    def _apply(self, s: Session, events: Iterable[OutboxEvent]) -> dict[tuple[str, int], str]:
+        """Write the events' documents; return ``{(entity, id): error}`` of those that failed."""
         by_entity: dict[str, dict[int, OutboxEvent]] = {"worker": {}, "job_order": {}, "agency": {}}
         for e in events:
-            cur = by_entity[e.entity].get(e.entity_id)
+            cur = by_entity.setdefault(e.entity, {}).get(e.entity_id)
             if cur is None or e.version >= cur.version:
                 by_entity[e.entity][e.entity_id] = e
-        for entity, index, model in (("worker", WORKERS, Worker), ("job_order", JOBS, JobOrder)):
+        failures: dict[tuple[str, int], str] = {}
+        for entity, index in (("worker", WORKERS), ("job_order", JOBS)):
             evs = by_entity[entity]
             for e in evs.values():
                 if e.op == "delete":
-                    self.backend.delete(index, e.entity_id, e.version)
+                    try:
+                        self.backend.delete(index, e.entity_id, e.version)
+                    except SearchUnavailableError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 — isolate one document
+                        failures[(entity, e.entity_id)] = self._failed(entity, e.entity_id, exc)
             ups = [e.entity_id for e in evs.values() if e.op == "upsert"]
-            if ups:
-                rows = list(s.scalars(select(model).where(model.id.in_(ups))))
-                build = self.worker_docs if model is Worker else self.job_docs
-                docs = build(rows)
-                if docs:
-                    self.backend.upsert(index, docs)
+            _, _, bad = self._write_isolated(s, index, ups, self.backend.upsert)
+            failures.update({(entity, i): err for i, err in bad.items()})
+        return failures
+
+    @staticmethod
+    def _failed(entity: str, doc_id: int, exc: BaseException) -> str:
+        err = f"{type(exc).__name__}: {exc}"
+        log.error("could not index %s %d: %s", entity, doc_id, err)
+        return err
+
+    def _build(self, rows: Sequence[Worker | JobOrder]) -> list[Document]:
+        if not rows:
+            return []
+        return self.worker_docs(rows) if isinstance(rows[0], Worker) else self.job_docs(rows)
+
+    def _write_isolated(self, s: Session, index: str, ids: Sequence[int],
+                        write: Callable[[str, Sequence[Document]], int]
+                        ) -> tuple[int, int, dict[int, str]]:
+        """Load, build and write the records' documents as one batch; if that fails, one by one.
+
+        Returns (records found, documents written, ``{id: error}`` of the records that failed
+        to load, build or be written). Transient errors (:class:`SearchUnavailableError`)
+        propagate.
+        """
+        if not ids:
+            return 0, 0, {}
+        model = Worker if index == WORKERS else JobOrder
+        try:
+            rows = list(s.scalars(select(model).where(model.id.in_(ids))))
+            docs = self._build(rows)
+            return len(rows), write(index, docs) if docs else 0, {}
+        except SearchUnavailableError:
+            raise
+        except Exception as exc:  # noqa: BLE001 — find the culprit(s) below
+            if len(ids) == 1:
+                return 1, 0, {ids[0]: self._failed(_ENTITY_OF[index], ids[0], exc)}
+        found, written, bad = 0, 0, {}
+        for doc_id in ids:
+            try:
+                rows = list(s.scalars(select(model).where(model.id == doc_id)))
+                found += len(rows)
+                docs = self._build(rows)
+                written += write(index, docs) if docs else 0
+            except SearchUnavailableError:
+                raise
+            except Exception as exc:  # noqa: BLE001 — isolate one document
+                bad[doc_id] = self._failed(_ENTITY_OF[index], doc_id, exc)
+        return found, written, bad
 
     # -- full rebuild, verify, repair -----------------------------------------------------------
     def reindex(self, progress: Progress | None = None, batch: int = 256) -> dict[str, int]:
-        """Build new index versions from the registry beside the live ones and swap them in."""
+        """Build new index versions from the registry beside the live ones and swap them in.
+
+        A record whose document fails is logged and left out (``verify`` reports it missing);
+        the result counts the documents written per index and, under ``failed``, those left out.
+        """
         self.ensure_indexes()
-        counts = {}
+        counts: dict[str, int] = {}
+        failed = 0
         for index, model in ((WORKERS, Worker), (JOBS, JobOrder)):
             physical = self.backend.begin_rebuild(index)
             n = 0
@@ -174,16 +263,24 @@ class Indexer:
                 ids = list(s.scalars(select(model.id).order_by(model.id)))
                 for start in range(0, len(ids), batch):
                     chunk = ids[start:start + batch]
-                    rows = list(s.scalars(select(model).where(model.id.in_(chunk))))
-                    build = self.worker_docs if model is Worker else self.job_docs
-                    n += self.backend.upsert_into(physical, build(rows))
+                    found, written, bad = self._write_isolated(
+                        s, index, chunk,
+                        lambda _i, docs, p=physical: self.backend.upsert_into(p, docs))
+                    n += written
+                    failed += len(bad)
                     if progress:
-                        progress(len(rows))
+                        progress(found)
                     s.expunge_all()
             self.backend.commit_rebuild(index, physical)
             counts[index] = n
         # Writes that landed in the old version during the rebuild are caught up here.
-        self.repair()
+        # Documents that failed above are missing from the new version: repair tries them once
+        # more, and what still fails is what the index lacks.
+        drift = self.repair()
+        counts["failed"] = sum(len(d.failed) for d in drift.values())
+        if failed or counts["failed"]:
+            log.error("reindex: %d documents failed in the rebuild, %d still missing after the "
+                      "repair (see the errors above)", failed, counts["failed"])
         return counts
 
     def verify(self) -> dict[str, Drift]:
@@ -202,20 +299,49 @@ class Indexer:
         return out
 
     def repair(self) -> dict[str, Drift]:
-        """Fix every difference found by :meth:`verify`; return what was fixed."""
+        """Fix every difference found by :meth:`verify`; return what was found.
+
+        A document that cannot be written is logged and listed in ``failed`` of its index's
+        drift; the others are repaired.
+        """
         drift = self.verify()
         idx_versions = {index: self.backend.versions(index) for index in (WORKERS, JOBS)}
         with self.sessions() as s:
-            for index, model in ((WORKERS, Worker), (JOBS, JobOrder)):
+            for index in (WORKERS, JOBS):
                 d = drift[index]
                 todo = d.missing + d.stale
                 for start in range(0, len(todo), 256):
-                    chunk = todo[start:start + 256]
-                    rows = list(s.scalars(select(model).where(model.id.in_(chunk))))
-                    build = self.worker_docs if model is Worker else self.job_docs
-                    self.backend.upsert(index, build(rows))
+                    _, _, bad = self._write_isolated(s, index, todo[start:start + 256],
+                                                     self.backend.upsert)
+                    d.failed.extend(sorted(bad))
+                    s.expunge_all()
                 for doc_id in d.orphans:
                     # The record is gone but its tombstone never arrived: delete past the
                     # indexed version (ids are never reused: AUTOINCREMENT / sequences).
-                    self.backend.delete(index, doc_id, idx_versions[index][doc_id] + 1)
+                    try:
+                        self.backend.delete(index, doc_id, idx_versions[index][doc_id] + 1)
+                    except SearchUnavailableError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 — isolate one document
+                        self._failed(_ENTITY_OF[index], doc_id, exc)
+                        d.failed.append(doc_id)
+        return drift
+
+    def recover(self) -> dict[str, Drift]:
+        """Start-up reconcile: drain the outbox, then repair any drift; log what was found.
+
+        Cheap when nothing drifted (one id/version listing of the registry and of each index).
+        After a crash the embedded backend has already replayed its journal on open, so this
+        finds nothing for acknowledged writes; it catches what an older version, a restore or
+        a manual change left behind. Never raises for a document (see the module docstring).
+        """
+        drained = self.drain_outbox()
+        drift = self.repair()
+        for index, d in drift.items():
+            if not d.clean or d.failed:
+                log.warning("start-up reconcile of %s: repaired %d missing, %d stale, %d orphans;"
+                            " %d failed", index, len(d.missing), len(d.stale), len(d.orphans),
+                            len(d.failed))
+        log.info("start-up reconcile: %d outbox events drained, indexes %s", drained,
+                 "clean" if all(d.clean for d in drift.values()) else "repaired")
         return drift

@@ -145,3 +145,28 @@ class SearchBackendContract:
         assert {h.id for h in backend.search(index, text="new", vector=None, k=20)} == \
             {1, 2, 3, 4, 5}
         assert backend.get(index, 1).version == 2
+
+    def test_many_distinct_values_of_a_multi_valued_field_stay_filterable(self, backend, index):
+        # 150 distinct values (an embedded bit set once held 62; one more bricked the index).
+        docs = [doc(i, tags=[f"lang{i}", f"lang{i + 1}", "common"]) for i in range(1, 150)]
+        assert backend.upsert(index, docs) == 149
+        assert backend.count(index) == 149
+        assert backend.count(index, [{"field": "tags", "op": "eq", "value": "lang100"}]) == 2
+        assert backend.count(index, [{"field": "tags", "op": "all",
+                                      "value": ["lang100", "lang101"]}]) == 1
+        assert backend.count(index, [{"field": "tags", "op": "all",
+                                      "value": ["lang3", "lang140"]}]) == 0
+        assert backend.count(index, [{"field": "tags", "op": "in",
+                                      "value": ["lang2", "lang120", "nope"]}]) == 4
+        assert backend.count(index, [{"field": "tags", "op": "all",
+                                      "value": ["common", "lang149", "lang150"]}]) == 1
+        hits = backend.search(index, text="document", vector=unit(1), k=200,
+                              filters=[{"field": "tags", "op": "in", "value": ["lang71"]}])
+        assert {h.id for h in hits} == {70, 71}
+        # A later document with yet another new value is indexed and found.
+        backend.upsert(index, [doc(500, tags=["brand-new"])])
+        assert backend.count(index, [{"field": "tags", "op": "eq", "value": "brand-new"}]) == 1
+        # Replacing a document's values moves it between the filters.
+        backend.upsert(index, [doc(100, version=2, tags=["lang3"])])
+        assert backend.count(index, [{"field": "tags", "op": "eq", "value": "lang100"}]) == 1
+        assert backend.count(index, [{"field": "tags", "op": "eq", "value": "lang3"}]) == 3
