@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # Auditors need who-saw-whom for investigations that run for years (a licence case can be
     # appealed); older rows are pruned by the scheduler and `shetu access-log prune`.
     access_log_retention_days: int = Field(default=730, ge=30, le=3650)
+    # The sign-in cookie's Secure flag (sent over HTTPS only); on by default in production.
+    cookie_secure: bool | None = None
     # Largest request body accepted (JSON records are a few KB; bigger is refused with 413).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
@@ -63,6 +65,8 @@ class Settings(BaseSettings):
                 self.model = str(self.var_dir / "models" / name / "model")
         if self.demo_accounts is None:
             self.demo_accounts = self.env != "production"
+        if self.cookie_secure is None:
+            self.cookie_secure = self.env == "production"
         if self.env == "production":
             if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
                 raise UnsafeSettingsError(

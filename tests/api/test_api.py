@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from registry.compliance import job_is_matchable
 from registry.audit import access_row_worker_ids
+from registry.compliance import job_is_matchable
 from registry.db import session_scope
 from registry.models import AccessLog, JobOrder, User
 

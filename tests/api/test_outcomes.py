@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.access import is_candidate
 from api.app import create_app
+from registry.compliance import job_is_matchable
 from registry.db import session_scope
 from registry.models import AccessLog, Application, JobOrder, User, Worker
 
@@ -28,15 +32,24 @@ def tokens(client):
 
 @pytest.fixture(scope="module")
 def ids(seeded):
+    """A matchable job order of the officer's agency and one of another agency, each with a
+    consenting, eligible worker who has not applied (only such a worker can be shortlisted)."""
+    today = dt.date.today()
     with session_scope(seeded["settings"].database_url) as s:
         officer = s.scalar(select(User).where(User.username == "officer"))
-        own = s.scalar(select(JobOrder.id).where(JobOrder.agency_id == officer.agency_id))
-        other = s.scalar(select(JobOrder.id).where(JobOrder.agency_id != officer.agency_id))
-        taken = set(s.scalars(select(Application.worker_id).where(
-            Application.job_order_id == own)))
-        worker = next(w for w in s.scalars(select(Worker.id).order_by(Worker.id))
-                      if w not in taken)
-    return {"own": own, "other": other, "worker": worker}
+        jobs = [j for j in s.scalars(select(JobOrder).order_by(JobOrder.id))
+                if job_is_matchable(j, today)]
+        workers = list(s.scalars(select(Worker).order_by(Worker.id)))
+        taken = set(s.execute(select(Application.job_order_id, Application.worker_id)).all())
+
+        def pick(own: bool) -> tuple[int, int]:
+            return next((j.id, w.id) for j in jobs if (j.agency_id == officer.agency_id) == own
+                        for w in workers
+                        if (j.id, w.id) not in taken and is_candidate(w, j, today))
+
+        own, worker = pick(True)
+        other, other_worker = pick(False)
+    return {"own": own, "other": other, "worker": worker, "other_worker": other_worker}
 
 
 def _status(settings, job_id, worker_id):
@@ -62,14 +75,14 @@ def test_officer_records_then_changes_an_outcome(client, tokens, ids, seeded):
 
 def test_admin_may_record_for_any_agency(client, tokens, ids, seeded):
     r = client.post(f"/api/v1/job-orders/{ids['other']}/outcomes",
-                    json={"worker_id": ids["worker"], "status": "rejected"},
+                    json={"worker_id": ids["other_worker"], "status": "shortlisted"},
                     headers=tokens["admin"])
-    assert r.status_code in (200, 201), r.text
-    assert _status(seeded["settings"], ids["other"], ids["worker"]) == "rejected"
+    assert r.status_code == 201, r.text
+    assert _status(seeded["settings"], ids["other"], ids["other_worker"]) == "shortlisted"
 
 
 @pytest.mark.parametrize("who,job,body,code", [
-    ("officer", "other", {"status": "deployed"}, 403),
+    ("officer", "other", {"status": "deployed"}, 404),  # another agency's order: not found
     ("worker", "own", {"status": "deployed"}, 403),
     (None, "own", {"status": "deployed"}, 401),
     ("officer", 999_999, {"status": "deployed"}, 404),
