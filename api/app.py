@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from api.errors import BodySizeLimit, install_error_handlers
+from api.errors import BodySizeLimit, install_error_handlers, install_openapi
 from api.security import install_security
 from indexer.protocol import SearchUnavailableError
 from indexer.service import Indexer
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     app.state.started = time.time()
 
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/health", tags=["ops"])

@@ -157,3 +157,37 @@ class _TooLarge(HTTPException):
     def __init__(self, max_bytes: int) -> None:
         super().__init__(status.HTTP_413_CONTENT_TOO_LARGE,
                          f"request body too large: at most {max_bytes} bytes")
+
+
+ERROR_SCHEMA = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {"detail": {"type": "string", "description": "what is wrong, naming the field"}},
+}
+VALIDATION_ERROR_SCHEMA = {
+    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "every problem, '<field>: <message>; …'"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["loc", "msg", "type"],
+            "properties": {"loc": {"type": "array", "items": {"type": "string"}},
+                           "msg": {"type": "string"}, "type": {"type": "string"}}}},
+    },
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make the spec describe the 422 answers as they are sent (``detail`` is a sentence)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            comps = schema.setdefault("components", {}).setdefault("schemas", {})
+            comps["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+            comps.pop("ValidationError", None)
+            comps["Error"] = ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
