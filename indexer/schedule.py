@@ -23,6 +23,10 @@ def beat_schedule() -> dict[str, Any]:
             "task": "shetu.expire_job_orders", "schedule": crontab(minute=5),
             "options": {"expires": 55 * 60},
         },
+        "retention": {
+            "task": "shetu.retention", "schedule": crontab(hour=4, minute=10),
+            "options": {"expires": 6 * 3600},
+        },
         "reconcile": {
             "task": "shetu.reconcile", "schedule": crontab(hour=3, minute=30),
             "options": {"expires": 6 * 3600},

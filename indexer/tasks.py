@@ -65,3 +65,19 @@ def reconcile() -> dict[str, int]:
     fixed = {index: len(d.missing) + len(d.stale) + len(d.orphans) for index, d in drift.items()}
     log.info("reconcile repaired %s", fixed)
     return fixed
+
+
+@app.task(name="shetu.retention", **_RETRY)
+def retention() -> dict[str, int]:
+    """Apply the retention rules: old access-log rows and idempotency keys (daily)."""
+    from registry import idempotency
+    from registry.audit import prune_access_log
+    from registry.db import session_scope
+
+    s = current_settings()
+    with session_scope(s.database_url) as session:
+        out = {"access_log": prune_access_log(session, dt.date.today(),
+                                              s.access_log_retention_days),
+               "idempotency_keys": idempotency.prune(session)}
+    log.info("retention pruned %s", out)
+    return out

@@ -37,6 +37,6 @@ def test_tasks_ack_late_and_retry_only_transient_errors(tmp_path):
 def test_beat_runs_the_safety_net_expiry_and_reconcile_each_with_expires():
     sched = beat_schedule()
     assert {e["task"] for e in sched.values()} == {"shetu.drain_outbox", "shetu.expire_job_orders",
-                                                   "shetu.reconcile"}
+                                                   "shetu.reconcile", "shetu.retention"}
     assert sched["drain-outbox"]["schedule"] <= 10
     assert all(e["options"]["expires"] > 0 for e in sched.values())
