@@ -48,7 +48,8 @@ def test_the_obviously_right_worker_outranks_the_obviously_wrong_one(system):
     assert job.status_code == 201, job.text
     common = {"gender": "male", "date_of_birth": "1992-03-03", "medical_fit": True,
               "passport_expiry": (deadline + dt.timedelta(days=800)).isoformat(),
-              "languages": ["Bangla"], "bmet_registration": "BMET-9", "consent": True}
+              "languages": ["Bangla"], "bmet_registration": "BMET-9", "consent": True,
+              "attestation": {"source": "GAMCA report, passport and BMET card seen"}}
     right = client.post("/api/v1/workers", headers=tok["admin"], json={
         **common, "full_name": "Right Fit",
         "self_description": "I did arc welding and steel fabrication in Dammam for 7 years."}
