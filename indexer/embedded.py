@@ -578,7 +578,7 @@ class _Physical:
                 if v is None or not isinstance(v, list | tuple):
                     out.append(None)
                     continue
-                out.append(sorted({code(name, str(x), create=True) for x in v}))
+                out.append([code(name, str(x), create=True) for x in v])  # repeats harmless
         else:
             out = [None if v is None else coerce(ftype, v) for v in values]
         return out

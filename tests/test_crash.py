@@ -20,12 +20,22 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DATA_DIR
+from conftest import DATA_DIR, POSTGRES_URL
+from live_services import (
+    BROKER_URL,
+    ES_URL,
+    port_open,
+    services,
+    sqlalchemy_url,
+    throwaway_database,
+    wait_until,
+)
 
 from registry.config import REPO_ROOT
 
@@ -235,3 +245,139 @@ def test_kill_9_of_the_server_loses_no_acknowledged_write(tmp_path):
     assert not missing_index, {i: (acked[i], idx.get(i)) for i in missing_index}
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert r.status_code == 200 and r.json()["version"] >= acked[max(acked)]
+
+
+# -- the services stack: PostgreSQL + Elasticsearch + Redis, Celery freshness ----------------------
+
+def _pg_versions(url: str) -> dict[int, int]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return dict(c.execute(text("select id, version from workers")).all())
+    finally:
+        engine.dispose()
+
+
+def _pg_pending(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return int(c.execute(text("select count(*) from outbox "
+                                      "where processed_at is null")).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+class Celery:
+    """``shetu worker`` / ``shetu beat`` subprocesses, each in its own process group."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs, self.procs = env, logs, {}
+
+    def start(self, role: str) -> None:
+        args = ["worker", "--pool", "solo"] if role == "worker" else ["beat"]
+        log = self.logs / f"{role}-{time.monotonic_ns()}.log"
+        with open(log, "wb") as out:
+            p = subprocess.Popen([sys.executable, "-m", "api.cli", *args, "--loglevel", "info"],
+                                 cwd=REPO_ROOT, env=self.env, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[role] = p
+        ready = "ready." if role == "worker" else "beat: Starting"
+        wait_until(lambda: ready in log.read_text(errors="replace") or p.poll() is not None,
+                   90, f"celery {role} to start")
+        assert p.poll() is None, log.read_text()
+
+    def kill9(self, role: str) -> None:
+        p = self.procs.pop(role)
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)  # its own group: the worker and its children
+        p.wait(30)
+
+    def kill_all(self) -> None:
+        for role in list(self.procs):
+            self.kill9(role)
+
+
+@pytest.mark.integration
+def test_services_stack_celery_worker_redis_es_and_server_faults_lose_nothing(tmp_path):
+    """Celery worker kill -9, Redis and Elasticsearch stopped and started, server kill -9."""
+    from indexer.documents import WORKERS
+    from indexer.elasticsearch import ElasticsearchBackend
+
+    if not (ES_URL and BROKER_URL and POSTGRES_URL):
+        pytest.skip("needs the services stack: bash scripts/services.sh up; "
+                    "eval \"$(bash scripts/services.sh env)\"")
+    if not (port_open(ES_URL) and port_open(BROKER_URL)):
+        pytest.skip("Elasticsearch or Redis is not running")
+    prefix = f"shetu-crash-{uuid.uuid4().hex[:8]}"
+    with throwaway_database() as db_url:
+        env = _env(tmp_path / "var", SHETU_DATABASE_URL=db_url,
+                   SHETU_SEARCH_BACKEND="elasticsearch", SHETU_ELASTICSEARCH_URL=ES_URL,
+                   SHETU_ELASTICSEARCH_TIMEOUT_S="5", SHETU_INDEX_PREFIX=prefix,
+                   SHETU_BROKER_URL=BROKER_URL.rsplit("/", 1)[0] + "/12",
+                   SHETU_FRESHNESS="celery")
+        url = sqlalchemy_url(db_url)
+        es = ElasticsearchBackend(ES_URL, prefix=prefix)
+        shetu(env, "migrate")
+        shetu(env, "seed", "--workers", str(SEED_WORKERS), "--job-orders", "30",
+              "--agencies", "6")
+        celery = Celery(env, tmp_path)
+        server = Server(env, tmp_path / "server.log")
+        figures: dict[str, int] = {}
+        try:
+            celery.start("worker")
+            celery.start("beat")
+            server.start()
+            token = admin_token(server.url)
+            with Writers(server.url, token, SEED_WORKERS) as writers:
+                writers.wait_for(20)
+                celery.kill9("worker")  # mid-drain
+                writers.wait_for(writers.n_acked + 15)
+                celery.start("worker")
+                services("down", "redis")
+                try:
+                    writers.wait_for(writers.n_acked + 10)  # writes go on without a broker
+                finally:
+                    services("up", "redis")
+                services("down", "es")
+                try:
+                    writers.wait_for(writers.n_acked + 10)  # and without search
+                finally:
+                    services("up", "es")
+                writers.wait_for(writers.n_acked + 10)
+                server.kill9()
+                figures["acknowledged"] = writers.n_acked
+            acked = dict(writers.acked)
+            server.start()  # no manual step: beat's drain and the restarted worker catch up
+            wait_until(lambda: _pg_pending(url) == 0, 240, "the outbox to drain")
+            reg = _pg_versions(url)
+            wait_until(lambda: not _check(acked, es.versions(WORKERS)), 60,
+                       "every acknowledged write in Elasticsearch")
+            idx = es.versions(WORKERS)
+            verify = shetu(env, "index", "verify", check=False)
+        finally:
+            server.stop()
+            celery.kill_all()
+            if not port_open(BROKER_URL):
+                services("up", "redis")
+            if not port_open(ES_URL):
+                services("up", "es")
+            for index in ("workers", "jobs"):
+                try:
+                    es.drop_index(index)
+                except Exception:  # noqa: BLE001, S110 — best-effort cleanup
+                    pass
+            es.close()
+    print(f"\ncrash test (services stack): {figures['acknowledged']} writes acknowledged on "
+          f"{len(acked)} workers; found after the faults: "
+          f"{len(acked) - len(_check(acked, reg))} in PostgreSQL, "
+          f"{len(acked) - len(_check(acked, idx))} in Elasticsearch at >= the acknowledged "
+          f"version; verify: {verify.stdout.strip()!r}")
+    assert not writers.errors, writers.errors[:5]
+    assert not _check(acked, reg)
+    assert not _check(acked, idx)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
