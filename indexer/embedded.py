@@ -34,11 +34,12 @@ the snapshot does not), and a torn last record (a crash mid-append) fails its le
 and is dropped — it was never acknowledged. So after a crash (``kill -9``, power loss after the
 fsync) every acknowledged write is back, with no manual step.
 
-One process writes an index at a time: the first write (or a replay) takes tantivy's writer
-lock, and only that process appends to the journal or takes snapshots. Another process opening
-the index while the lock is held (``shetu index verify`` beside a running server) replays the
-journal into memory only; if it later takes the lock to write, it reloads what changed on disk
-first. A write that finds the lock held raises :class:`SearchUnavailableError` (transient).
+One process writes an index at a time: a write takes tantivy's writer lock (and keeps it), and
+only the holder appends to the journal or takes snapshots. Opening an index takes the lock just
+for the replay and lets it go; if another process holds it (``shetu index verify`` beside a
+running server) the journal is replayed into memory only. A process taking the lock reloads
+first if the files changed since it read them. A write that cannot get the lock within
+``WRITER_WAIT_S`` raises :class:`SearchUnavailableError` (transient: the outbox keeps it).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ MISSING8 = -1  # bool columns (int8): 0 false, 1 true, -1 missing
 MASK_CACHE_SIZE = 64
 STATE_FORMAT = 3  # 3: multi-valued keywords as a (words, rows) uint64 bit matrix + postings
 TWO_STEP_MIN_SHARE = 0.1  # below this eligible share the BM25 leg runs as one conjunction
+WRITER_WAIT_S = 5.0  # how long a write waits for another process's writer lock
 BITMAP_VALUES = 1024  # distinct values of one multi-valued field kept in the bit matrix
 _FRAME = struct.Struct("<II")  # journal record header: payload length, CRC32 of the payload
 _MAX_RECORD = 1 << 34
@@ -354,7 +356,8 @@ class _Physical:
             if self._writer is not None:
                 self._remove_old_journals()
             return
-        if self._writer is None:
+        borrowed = self._writer is None
+        if borrowed:
             with contextlib.suppress(ValueError):  # held by another process: memory only
                 self._writer = self.tindex.writer(heap_size=128_000_000, num_threads=1)
         good_end = 0
@@ -390,10 +393,16 @@ class _Physical:
         if self.replayed:
             self._writer.commit()
             self.tindex.reload()
-            self._dirty = True  # the next snapshot folds the journal in
+            self._dirty = True  # the next snapshot (by whoever writes next) folds it in
             log.info("index %s: replayed %d journal records after the last snapshot",
                      self.path, self.replayed)
         self._remove_old_journals()
+        if borrowed:
+            # Taken only to replay: let go, so that a reader (``shetu index verify``) does not
+            # keep a serving process from writing; the next write here takes it again.
+            self._drop_tantivy_orphans()
+            self._writer.wait_merging_threads()
+            self._writer = None
 
     def _remove_old_journals(self) -> None:
         for f in self.path.glob("journal-*.wal"):
@@ -523,11 +532,17 @@ class _Physical:
         """Take tantivy's writer lock before a write; reload first if another process wrote."""
         if self._writer is not None:
             return
-        try:
-            self._writer = self.tindex.writer(heap_size=128_000_000, num_threads=1)
-        except ValueError as exc:
-            raise SearchUnavailableError(
-                f"the index {self.path} is being written by another process ({exc})") from exc
+        deadline = time.monotonic() + WRITER_WAIT_S
+        while True:
+            try:
+                self._writer = self.tindex.writer(heap_size=128_000_000, num_threads=1)
+                break
+            except ValueError as exc:  # another process holds it (a replay is brief): wait
+                if time.monotonic() > deadline:
+                    raise SearchUnavailableError(
+                        f"the index {self.path} is being written by another process ({exc})"
+                    ) from exc
+                time.sleep(0.05)
         if self._disk_key() != self._loaded_key:
             log.info("index %s changed on disk since it was opened: reloading", self.path)
             self._load_state()

@@ -288,3 +288,19 @@ def test_a_second_process_reads_the_journal_without_the_writer_lock(tmp_path):
     b = _open(tmp_path)
     assert b.versions("w") == {1: 1, 2: 5, 9: 1}
     b.close()
+
+
+def test_opening_an_index_does_not_keep_the_writer_lock(tmp_path):
+    """A reader replaying the journal (``shetu index verify``) lets the writer lock go."""
+    b = _open(tmp_path, flush_interval_s=3600)
+    b.upsert("w", [doc(1)])
+    b.upsert("w", [doc(2)])
+    b._physical("w")._writer = None  # as after kill -9: the journal holds both writes
+    b._live.clear()
+    reader = _open(tmp_path)
+    assert reader.versions("w") == {1: 1, 2: 1}
+    server = _open(tmp_path)
+    assert server.versions("w") == {1: 1, 2: 1}
+    assert server.upsert("w", [doc(3)]) == 1  # not refused: the reader holds no lock
+    server.close()
+    assert _tantivy_ids(_open(tmp_path)) == [1, 2, 3]
