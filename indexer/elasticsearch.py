@@ -25,6 +25,13 @@ leg found get theirs from a kNN restricted to their ids. No vector crosses the w
 (see :meth:`ElasticsearchBackend.search`); fusion is the caller's (this distribution has no RRF
 retriever).
 
+Durability: ``upsert`` and ``delete`` return only after Elasticsearch acknowledged the request,
+which it does once the operations are in the translog and that is fsync'ed (the default
+``index.translog.durability: request``); the outbox marks an event processed only after that
+return, so an acknowledged write survives a crash of the API, the Celery worker or Elasticsearch.
+A bulk request that Elasticsearch refuses in part raises (nothing is marked processed), and the
+indexer retries its documents one by one to isolate the one it refuses.
+
 The client is created on first use (construction does no I/O). Connection errors, timeouts and
 5xx/429 answers become :class:`SearchUnavailableError`; every request is bounded by
 ``timeout_s`` and at most ``max_retries`` retries on connection errors.
