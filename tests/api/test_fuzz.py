@@ -90,6 +90,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_taxonomy(call, timeout_s: float = 600) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the ESCO rankers, built in the background at start-up, answer (not 503)."""
+    deadline = time.monotonic() + timeout_s
+    for path in ("/api/v1/taxonomy/skills", "/api/v1/taxonomy/occupations"):
+        while (status := call(path)) == 503:
+            assert time.monotonic() < deadline, f"{path} still 503 after {timeout_s:.0f} s"
+            time.sleep(1)
+        assert status == 200, (path, status)
+
+
 @pytest.fixture(scope="module")
 def server(seeded) -> Iterator[tuple[str, _Tracebacks]]:
     """The app served by uvicorn on 127.0.0.1 in a thread; its logged tracebacks."""
@@ -123,6 +133,10 @@ def tokens(server) -> dict[str, str]:
                        data={"username": role, "password": "shetu-demo"})
         assert r.status_code == 200, (role, r.status_code, r.text)
         out[role] = r.json()["access_token"]
+    bearer = {"Authorization": f"Bearer {out['admin']}"}
+    # A 503 while the rankers build is by design, and would read as a server error below.
+    wait_for_taxonomy(lambda path: httpx.get(f"{base}{path}", params={"q": "weld"},
+                                             headers=bearer, timeout=60).status_code)
     return out
 
 

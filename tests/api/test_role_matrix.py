@@ -9,6 +9,7 @@ change on their own profile, which workers an officer may read, other agencies' 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from fastapi import routing as fastapi_routing
@@ -116,6 +117,16 @@ def _app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return out
 
 
+def wait_for_taxonomy(call, timeout_s: float = 600) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the ESCO rankers, built in the background at start-up, answer (not 503)."""
+    deadline = time.monotonic() + timeout_s
+    for path in ("/api/v1/taxonomy/skills", "/api/v1/taxonomy/occupations"):
+        while (status := call(path)) == 503:
+            assert time.monotonic() < deadline, f"{path} still 503 after {timeout_s:.0f} s"
+            time.sleep(1)
+        assert status == 200, (path, status)
+
+
 @pytest.fixture(scope="module")
 def app(seeded):
     return create_app(seeded["settings"], indexer=seeded["indexer"])
@@ -136,7 +147,11 @@ def _sign_in(client, role: str) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def tokens(client) -> dict[str, str]:
     """One token per role (sign-in is throttled and hashes with argon2: once per role)."""
-    return {role: _sign_in(client, role) for role in ROLES}
+    out = {role: _sign_in(client, role) for role in ROLES}
+    bearer = {"Authorization": f"Bearer {out['admin']}"}
+    wait_for_taxonomy(lambda path: client.get(path, params={"q": "weld"},
+                                              headers=bearer).status_code)
+    return out
 
 
 @pytest.fixture(scope="module")
