@@ -225,8 +225,9 @@ def test_writes_succeed_while_elasticsearch_is_down_and_converge_after(stack, ap
             r = api.post("/api/v1/workers", json=new_worker(200 + i))
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
-        r = api.patch(f"/api/v1/workers/{ids[0]}", json={"ntvqf_level": 3})
-        assert r.status_code == 200 and r.json()["version"] == 2
+        r = api.patch(f"/api/v1/workers/{ids[0]}", json={"ntvqf_level": 3,
+                      "attestation": {"source": "NTVQF level 3 certificate seen"}})
+        assert r.status_code == 200 and r.json()["version"] == 2, r.text
         # Search is down: a clear 503, not a hang.
         with session_scope(stack["settings"].database_url) as s:
             jid = next(j.id for j in s.scalars(select(JobOrder))
