@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -48,7 +49,9 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
             ix.taxonomy  # noqa: B018 — load now, not on the first request
             try:
                 ix.ensure_indexes()
-                ix.drain_outbox()
+                # Drain the outbox and repair any drift (a restore, an older version, a manual
+                # change): an acknowledged write is searchable after any restart, no manual step.
+                ix.recover()
             except SearchUnavailableError as exc:
                 # Serve anyway: searches answer 503 and the outbox is drained once search is back.
                 log.warning("search unavailable at start-up: %s", exc)
@@ -74,14 +77,23 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     install_openapi(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
-    @app.get("/health", tags=["ops"])
-    def health() -> dict:
-        """Liveness and readiness: database and search reachable."""
-        db_ok = True
+    def _db_ok() -> bool:
         try:
             with get_engine(settings.database_url).connect() as conn:
                 conn.execute(text("SELECT 1"))
+            return True
         except Exception:  # noqa: BLE001 — health reports, never raises
+            return False
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict:
+        """Liveness and readiness: database and search reachable.
+
+        Async with its own small thread (not the request thread pool), so a crowd of slow
+        ranking requests does not queue the probe behind them (docs/performance.md, Load)."""
+        try:
+            db_ok = await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
+        except TimeoutError:
             db_ok = False
         return {"status": "ok" if db_ok else "degraded", "database": db_ok,
                 "search_backend": settings.search_backend,

@@ -197,10 +197,17 @@ def index_repair() -> None:
     s = _settings()
     ix = _indexer(s)
     drift = ix.repair()
+    failed = 0
     for index, d in drift.items():
-        typer.echo(f"{index}: repaired {len(d.missing)} missing, {len(d.stale)} stale, "
-                   f"{len(d.orphans)} orphans")
+        failed += len(d.failed)
+        line = (f"{index}: repaired {len(d.missing)} missing, {len(d.stale)} stale, "
+                f"{len(d.orphans)} orphans")
+        if d.failed:
+            line += f"; {len(d.failed)} could not be indexed {d.failed[:20]} (see the log)"
+        typer.echo(line)
     ix.backend.close()
+    # Exit 1 when a record could not be indexed, so a script notices; everything else was fixed.
+    raise typer.Exit(1 if failed else 0)
 
 
 # Command groups defined beside this module: taxonomy/eval, training/models, Celery.
