@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from api.errors import BodySizeLimit, install_error_handlers, install_openapi
+from api.i18n.render import install_page_errors
 from api.security import install_security
 from indexer.protocol import SearchUnavailableError
 from indexer.service import Indexer
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     app.state.started = time.time()
 
     install_error_handlers(app)
+    install_page_errors(app)  # errors on page paths are pages in the reader's language
     install_openapi(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from api.auth import COOKIE_NAME, InvalidTokenError, create_token, revoke_token
 from api.deps import CurrentUser, IdPath, IndexerDep, SessionDep, SettingsDep, current_user
+from api.i18n.render import render
 from api.security import client_address, cookie_secure, signin_throttle
 from indexer.ranking import rank_jobs_for_worker, rank_workers_for_job
 from registry import service
@@ -27,8 +27,11 @@ from registry.security import (
 )
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STATIC = Path(__file__).parent / "static"
+# The Bengali face (Hind Siliguri, OFL-1.1) comes from its PyPI package, fontpkg-hind-siliguri:
+# served by the app so no page shows boxes where a machine has no Bengali font, and no request
+# leaves the site (CSP font-src 'self').
+FONTS = ("HindSiliguri-Regular.ttf", "HindSiliguri-SemiBold.ttf")
 
 
 def _user_or_none(request: Request, settings, session) -> CurrentUser | None:  # type: ignore[no-untyped-def]
@@ -43,8 +46,7 @@ def home(request: Request, settings: SettingsDep, session: SessionDep):  # type:
     """Send each role to its page, or to the login page."""
     user = _user_or_none(request, settings, session)
     if user is None:
-        return templates.TemplateResponse(request, "login.html",
-                                          {"demo": settings.demo_accounts, "error": None})
+        return render(request, "login.html", {"demo": settings.demo_accounts, "error": None})
     target = {"officer": "/officer", "admin": "/officer", "worker": "/worker",
               "auditor": "/auditor"}[user.role]
     return RedirectResponse(target, status_code=303)
@@ -57,6 +59,21 @@ def stylesheet() -> FileResponse:
                         headers={"Cache-Control": "public, max-age=3600"})
 
 
+def _font_route(name: str) -> None:
+    def font() -> FileResponse:
+        from fontpkg_hind_siliguri import ROOT
+
+        return FileResponse(ROOT / "files" / name, media_type="font/ttf",
+                            headers={"Cache-Control": "public, max-age=604800"})
+
+    font.__doc__ = f"The Bengali font file {name} (Hind Siliguri, SIL Open Font License 1.1)."
+    router.add_api_route(f"/static/fonts/{name}", font, methods=["GET"], name=f"font-{name}")
+
+
+for _name in FONTS:
+    _font_route(_name)
+
+
 @router.post("/login", response_model=None)
 def login(request: Request, settings: SettingsDep, session: SessionDep,
           throttle: Annotated[SignInThrottle, Depends(signin_throttle)],
@@ -66,12 +83,12 @@ def login(request: Request, settings: SettingsDep, session: SessionDep,
         user = authenticate(session, username, password, allow_demo=bool(settings.demo_accounts),
                             throttle=throttle, address=client_address(request))
     except WrongCredentialsError:
-        return templates.TemplateResponse(request, "login.html", {
-            "demo": settings.demo_accounts, "error": "Wrong username or password"},
-            status_code=401)
+        return render(request, "login.html", {"demo": settings.demo_accounts, "error": "wrong"},
+                      status_code=401)
     except SignInThrottledError as exc:
-        return templates.TemplateResponse(request, "login.html", {
-            "demo": settings.demo_accounts, "error": str(exc).capitalize()},
+        return render(request, "login.html", {
+            "demo": settings.demo_accounts, "error": "busy" if exc.busy else "throttled",
+            "retry_after": exc.retry_after},
             status_code=503 if exc.busy else 429, headers={"Retry-After": str(exc.retry_after)})
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(COOKIE_NAME, create_token(user.username, user.role, settings.secret_key,
@@ -112,7 +129,7 @@ def officer(request: Request, settings: SettingsDep, session: SessionDep):  # ty
     if user.role == "officer":
         q = q.where(JobOrder.agency_id == (user.agency_id or -1))
     jobs = [(j, job_is_matchable(j, today)) for j in session.scalars(q.limit(200))]
-    return templates.TemplateResponse(request, "officer.html", {"user": user, "jobs": jobs})
+    return render(request, "officer.html", {"jobs": jobs}, user=user)
 
 
 @router.get("/officer/jobs/{job_order_id}", response_class=HTMLResponse)
@@ -134,8 +151,8 @@ def officer_job(job_order_id: IdPath, request: Request, settings: SettingsDep,
         ids = [m.id for m in result.items]
         names = dict(session.execute(select(Worker.id, Worker.full_name)
                                      .where(Worker.id.in_(ids))).all())
-    return templates.TemplateResponse(request, "candidates.html", {
-        "user": user, "job": job, "result": result, "names": names, "tax": ix.taxonomy})
+    return render(request, "candidates.html", {
+        "job": job, "result": result, "names": names, "tax": ix.taxonomy}, user=user)
 
 
 @router.get("/worker", response_class=HTMLResponse)
@@ -146,7 +163,18 @@ def worker_page(request: Request, settings: SettingsDep, session: SessionDep, ix
         raise HTTPException(404, "this account has no worker profile")
     w = service.get(session, Worker, user.worker_id)
     jobs = rank_jobs_for_worker(ix, w, limit=15, session=session)
-    return templates.TemplateResponse(request, "worker.html", {"user": user, "w": w, **jobs})
+    _add_occupations(session, ix, jobs["items"] + jobs["not_eligible"])
+    return render(request, "worker.html", {"w": w, **jobs}, user=user)
+
+
+def _add_occupations(session, ix, items: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    """Add each job's ESCO occupation label, so the page can name the job in the worker's language."""
+    ids = [j["job_order_id"] for j in items]
+    uris = dict(session.execute(select(JobOrder.id, JobOrder.occupation_uri)
+                                .where(JobOrder.id.in_(ids))).all()) if ids else {}
+    for j in items:
+        occ = ix.taxonomy.occupations.get(uris.get(j["job_order_id"]) or "")
+        j["occupation_label"] = occ.label if occ else None
 
 
 @router.get("/auditor", response_class=HTMLResponse)
@@ -156,5 +184,5 @@ def auditor_page(request: Request, settings: SettingsDep, session: SessionDep): 
     rows = agency_risk(session, settings.data_dir, dt.date.today())
     top = rows[:15]
     max_score = max((r["risk_score"] for r in top), default=1) or 1
-    return templates.TemplateResponse(request, "auditor.html", {
-        "user": user, "rows": rows, "top": top, "max_score": max_score})
+    return render(request, "auditor.html", {"rows": rows, "top": top, "max_score": max_score},
+                  user=user)
