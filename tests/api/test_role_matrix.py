@@ -72,6 +72,8 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     # web pages (the session cookie carries the same token)
     ("GET", "/"): PUBLIC,
     ("GET", "/static/shetu.css"): PUBLIC,
+    ("GET", "/static/fonts/HindSiliguri-Regular.ttf"): PUBLIC,
+    ("GET", "/static/fonts/HindSiliguri-SemiBold.ttf"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
     ("GET", "/officer"): frozenset({"officer", "admin"}),

@@ -17,7 +17,7 @@ PO = CATALOGS / "bn" / "LC_MESSAGES" / "messages.po"
 TEMPLATES = REPO_ROOT / "api" / "templates"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Words a Bangla page keeps in Latin letters on purpose (names of standards, file types).
-LATIN_OK = {"ESCO", "CC", "BY", "CSV", "GAMCA", "HACCP", "v1"}
+LATIN_OK: set[str] = set()
 
 
 def extracted() -> dict[str, tuple[str, int]]:
