@@ -168,7 +168,7 @@ def worker_page(request: Request, settings: SettingsDep, session: SessionDep, ix
 
 
 def _add_occupations(session, ix, items: list[dict]) -> None:  # type: ignore[no-untyped-def]
-    """Add each job's ESCO occupation label, so the page can name the job in the worker's language."""
+    """Add each job's ESCO occupation label (the page names the job in the worker's language)."""
     ids = [j["job_order_id"] for j in items]
     uris = dict(session.execute(select(JobOrder.id, JobOrder.occupation_uri)
                                 .where(JobOrder.id.in_(ids))).all()) if ids else {}

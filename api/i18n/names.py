@@ -61,7 +61,7 @@ FIXES: dict[str, str] = {
 def _country_codes() -> dict[str, str]:
     codes = {name.lower(): code for code, name in Locale("en").territories.items()
              if len(code) == 2}
-    codes.update({k: v for k, v in _COUNTRY_ALIASES.items()})
+    codes.update(_COUNTRY_ALIASES)
     return codes
 
 

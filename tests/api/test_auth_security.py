@@ -57,7 +57,7 @@ def test_production_refuses_demo_accounts_on_api_and_web_alike(seeded, ops_user)
     client = prod_client(seeded)
     api = sign_in(client, "admin")
     web = client.post("/login", data={"username": "admin", "password": "shetu-demo"},
-                      follow_redirects=False)
+                      headers={"Accept-Language": "en"}, follow_redirects=False)
     assert api.status_code == 401 and api.json()["detail"] == "wrong username or password"
     assert web.status_code == 401 and "Wrong username or password" in web.text
     assert "shetu_token" not in web.cookies and "shetu_token" not in client.cookies
@@ -131,7 +131,8 @@ def test_a_wrong_password_flood_locks_the_account_not_the_others(seeded):
     assert 1 <= int(r.headers["retry-after"]) <= 30
     # Locked means locked: even the right password waits (no hashing, no oracle).
     assert sign_in(client, "auditor").status_code == 429
-    web = client.post("/login", data={"username": "auditor", "password": "shetu-demo"})
+    web = client.post("/login", data={"username": "auditor", "password": "shetu-demo"},
+                      headers={"Accept-Language": "en"})
     assert web.status_code == 429 and "Too many failed sign-ins" in web.text
     assert "retry-after" in web.headers
     # Another account from the same address still signs in.
