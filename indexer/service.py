@@ -257,21 +257,20 @@ class Indexer:
         counts: dict[str, int] = {}
         failed = 0
         for index, model in ((WORKERS, Worker), (JOBS, JobOrder)):
-            physical = self.backend.begin_rebuild(index)
             n = 0
-            with self.sessions() as s:
+            # Leaving the block commits the new version; an exception (the registry or the
+            # engine gone) drops it and leaves the live version as it was.
+            with self.backend.rebuild(index) as rebuild, self.sessions() as s:
                 ids = list(s.scalars(select(model.id).order_by(model.id)))
                 for start in range(0, len(ids), batch):
                     chunk = ids[start:start + batch]
                     found, written, bad = self._write_isolated(
-                        s, index, chunk,
-                        lambda _i, docs, p=physical: self.backend.upsert_into(p, docs))
+                        s, index, chunk, lambda _i, docs, r=rebuild: r.upsert(docs))
                     n += written
                     failed += len(bad)
                     if progress:
                         progress(found)
                     s.expunge_all()
-            self.backend.commit_rebuild(index, physical)
             counts[index] = n
         # Writes that landed in the old version during the rebuild are caught up here.
         # Documents that failed above are missing from the new version: repair tries them once
