@@ -118,7 +118,10 @@ def _typed_fields(schema: IndexSchema, fields: dict[str, Any]) -> dict[str, Any]
         elif ftype == "keyword":
             out[name] = str(value)
         else:
-            out[name] = _filter_value(ftype, coerce(ftype, value))
+            try:
+                out[name] = _filter_value(ftype, coerce(ftype, value))
+            except InvalidFilterError as exc:
+                raise InvalidFilterError(f"field {name!r}: {exc}") from exc
     return out
 
 
@@ -386,7 +389,7 @@ class ElasticsearchBackend:
                  "query": {"bool": {"filter": [{"ids": {"values": [str(i) for i in ids]}},
                                                *fq]}}}]
         only_kw = [i for i in kw if i not in sims] if q is not None else []
-        if only_kw:
+        if only_kw and q is not None:
             body += [{"index": alias},
                      {"size": len(only_kw), "track_total_hits": False, "_source": False,
                       "knn": {"field": "vec", "query_vector": q.tolist(), "k": len(only_kw),

@@ -71,7 +71,7 @@ class TextIndex:
         A generator: each document goes to the writer as soon as it is built, so tantivy's
         indexing thread works while the next ones are built.
         """
-        per_field = []
+        per_field: list[tuple[str, Any, Sequence[Any]]] = []
         for name, ftype in self.fields.items():
             if ftype in ("date", "bool", "int"):
                 vals = typed[name][0]
@@ -105,7 +105,9 @@ class TextIndex:
             return []
         hits = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs,
                                count=False).hits
-        return [int(i) for i in searcher.fast_field_values("id", [a for _, a in hits])]
+        ids: list[int] = np.asarray(searcher.fast_field_values("id", [a for _, a in hits]),
+                                    dtype=np.int64).tolist()
+        return ids
 
     # -- queries --------------------------------------------------------------------------------
     def _text_query(self, tokens: list[str]) -> tantivy.Query:
@@ -115,7 +117,7 @@ class TextIndex:
 
     def _filter_queries(self, filters: Filter) -> list[tantivy.Query]:
         """Return each validated clause as a tantivy query."""
-        out = []
+        out: list[tantivy.Query] = []
         for name, op, value in validate(filters, self.fields):
             ftype = self.fields[name]
             if ftype in ("keyword", "keywords"):
@@ -182,5 +184,6 @@ class TextIndex:
                                              (tantivy.Occur.Must, only)])
         searcher = self.index.searcher()
         hits = searcher.search(q, limit=k, count=False).hits
-        ids = searcher.fast_field_values("id", [a for _, a in hits]) if hits else []
-        return {int(i): float(sc) for i, (sc, _) in zip(ids, hits, strict=True)}
+        ids = np.asarray(searcher.fast_field_values("id", [a for _, a in hits]) if hits else [],
+                         dtype=np.int64).tolist()
+        return {i: float(sc) for i, (sc, _) in zip(ids, hits, strict=True)}

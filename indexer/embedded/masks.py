@@ -250,10 +250,10 @@ class FilterColumns:
             if over:
                 row_extra[row] = tuple(over)
         if ri:
-            c = np.asarray(ci, dtype=np.uint64)
-            np.bitwise_or.at(col, (np.asarray(c >> np.uint64(6), dtype=np.intp),
+            arr = np.asarray(ci, dtype=np.uint64)
+            np.bitwise_or.at(col, (np.asarray(arr >> np.uint64(6), dtype=np.intp),
                                    np.asarray(ri, dtype=np.intp)),
-                             np.left_shift(np.uint64(1), c & np.uint64(63)))
+                             np.left_shift(np.uint64(1), arr & np.uint64(63)))
 
     # -- reading --------------------------------------------------------------------------------
     def drop_caches(self) -> None:

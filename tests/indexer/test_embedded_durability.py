@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.embedded import masks
-from indexer.embedded import EmbeddedBackend
+from indexer.embedded import EmbeddedBackend, masks
 from indexer.protocol import Document, IndexSchema, InvalidDocumentError
 from indexer.testing import DIM, FIELDS, doc
 from registry.config import REPO_ROOT
