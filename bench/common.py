@@ -177,9 +177,13 @@ def label_space(tax: Taxonomy, encoder: Any) -> LabelSpace:
     return LabelSpace.from_pairs(uris, vecs)
 
 
-class Row:
-    """Attribute access over a worker/job dict, so the document builders accept generated rows."""
-
+class _Row:
     def __init__(self, d: dict[str, Any], **extra: Any) -> None:
         self.__dict__.update(d)
         self.__dict__.update(extra)
+
+
+def Row(d: dict[str, Any], **extra: Any) -> Any:
+    """Attribute access over a worker/job dict, so the document builders accept generated rows
+    (typed ``Any``: it stands in for a ``Worker`` or ``JobOrder``)."""
+    return _Row(d, **extra)

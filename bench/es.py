@@ -65,10 +65,9 @@ def run(n: int = 100_000, queries: int = 60, url: str | None = None) -> dict[str
     load_s = None
     if es.count(WORKERS) != n:
         t0 = time.perf_counter()
-        physical = es.begin_rebuild(WORKERS)
-        for docs in _docs(n, s, tax, space, jobs_rows):
-            es.upsert_into(physical, docs)
-        es.commit_rebuild(WORKERS, physical)
+        with es.rebuild(WORKERS) as rebuild:
+            for docs in _docs(n, s, tax, space, jobs_rows):
+                rebuild.upsert(docs)
         es.client.options(request_timeout=1800).indices.forcemerge(
             index=es.alias(WORKERS), max_num_segments=1)
         es.client.indices.refresh(index=es.alias(WORKERS))
@@ -82,7 +81,6 @@ def run(n: int = 100_000, queries: int = 60, url: str | None = None) -> dict[str
         common.emit("ingest", ingest.run_bulk(n))
     emb = EmbeddedBackend(ingested / "index", flush_interval_s=3600)
     emb.ensure_index(schema)
-    phys = emb._physical(WORKERS)
 
     jobs = [JobOrder(id=i, version=1, **r) for i, r in enumerate(jobs_rows, start=1)
             if r["status"] == "verified" and r["deadline"] >= common.TODAY][:queries]
@@ -114,7 +112,7 @@ def run(n: int = 100_000, queries: int = 60, url: str | None = None) -> dict[str
 
     measure(es)  # warm up (page cache, HNSW graph, query caches)
     es_search, es_count, es_top = measure(es)
-    emb_search, emb_count, emb_top = measure(emb, phys.drop_caches)
+    emb_search, emb_count, emb_top = measure(emb, emb.drop_caches)
     overlap = float(np.mean([len(a & b) / max(1, min(K, len(b)))
                              for a, b in zip(es_top, emb_top, strict=True)]))
     es_flow = [a + b for a, b in zip(es_search, es_count, strict=True)]

@@ -28,6 +28,7 @@ import uuid
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -114,7 +115,7 @@ def run_embedded(writes: int, model: str) -> list[float]:
         settings = _settings(Path(tmp), model, search_backend="embedded", freshness="inprocess")
         _seed(settings)
         client = _client(stack, settings)
-        backend = client.app.state.indexer.backend
+        backend = cast(Any, client.app).state.indexer.backend
 
         def visible(token: str, wid: int) -> bool:
             return any(h.id == wid for h in backend.search(WORKERS, text=token, vector=None))
@@ -142,7 +143,8 @@ def run_celery(writes: int, model: str) -> list[float]:
                              index_prefix=prefix, broker_url=broker, freshness="celery",
                              **({"database_url": db_url} if db_url else {}))
         reader = ElasticsearchBackend(es_url, prefix=prefix)
-        stack.callback(lambda: [reader.drop_index(i) for i in (WORKERS, JOBS)])
+        stack.callback(reader.drop_index, WORKERS)
+        stack.callback(reader.drop_index, JOBS)
         _seed(settings)
         configure(settings)
         env = {**os.environ, "SHETU_ENV": "test", "SHETU_VAR_DIR": str(var),
@@ -154,7 +156,8 @@ def run_celery(writes: int, model: str) -> list[float]:
         worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--pool", "solo"],
                                   cwd=REPO_ROOT, env=env, stdout=open(log, "wb"),  # noqa: SIM115
                                   stderr=subprocess.STDOUT, start_new_session=True)
-        stack.callback(lambda: (os.killpg(worker.pid, signal.SIGTERM), worker.wait(30)))
+        stack.callback(worker.wait, 30)  # callbacks run last first: signal, then wait
+        stack.callback(os.killpg, worker.pid, signal.SIGTERM)
         deadline = time.monotonic() + 60
         while "ready." not in log.read_text(errors="replace"):
             if worker.poll() is not None or time.monotonic() > deadline:

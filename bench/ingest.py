@@ -28,10 +28,10 @@ import queue
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from bench import common
 
@@ -73,10 +73,10 @@ def bulk_batch(session: Any, backend: Any, tax: Any, rows: list[dict[str, Any]],
     # registry.bulk.insert_many: Core's type processing and defaults, column by column, then
     # one DBAPI executemany (Core's insert() built the parameters row by row).
     conn = session.connection()
-    insert_many(conn, Worker.__table__, recs)
+    insert_many(conn, cast(Table, Worker.__table__), recs)
     last = session.scalar(select(func.max(Worker.id)))
     ids = list(range(last - len(rows) + 1, last + 1))
-    insert_many(conn, OutboxEvent.__table__, [
+    insert_many(conn, cast(Table, OutboxEvent.__table__), [
         {"entity": "worker", "entity_id": i, "version": 1, "op": "upsert", "created_at": now,
          "attempts": 0} for i in ids])
     last_ev = session.scalar(select(func.max(OutboxEvent.id)))

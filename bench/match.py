@@ -14,11 +14,12 @@ ESCO label embeddings, see matcher/profile_vectors.py), then, per job order:
   the filter, scoring 300 candidates, excluded counts per rule), IVF vs exact scan, and the
   overlap of the two top-10 lists;
 - ``flow_baseline``: the same search as it was computed before (exact vector scan, BM25 as one
-  ``text AND filters`` tantivy query, ``score_pair`` per candidate): latency, and whether the
-  new flow returns the same top 10 (ids) with the same scores.
+  ``text AND filters`` tantivy query with the filters scoring 0, ``score_pair`` per candidate):
+  latency, and whether the new flow returns the same top 10 (ids) with the same scores.
 
-Filter masks, counts and clause scores are dropped before every query so no query reuses
-another's work.
+The variants are backends opened on the same index folder with other constructor arguments
+(``exact_vectors=True``, ``keyword="conjunction"``). Filter masks and counts are dropped before
+every query so no query reuses another's work.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def build_index(n: int, s: Any, tax: Any, space: Any, jobs_rows: list[dict], *,
 def reference_flow(ix: Any, job: Any, limit: int = 20, pool: int = 300) -> list[tuple[int, float]]:
     """The officer search as computed before the one-pass scorer: ``score_pair`` per hit.
 
-    Returns ``[(worker id, score)]`` best first. The caller sets the backend's baseline modes.
+    Returns ``[(worker id, score)]`` best first. The caller passes an indexer whose backend
+    was opened in the baseline variant.
     """
     from indexer.documents import JOBS, WORKERS, job_text
     from indexer.ranking import (
@@ -175,8 +177,16 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
                                                                                strict=True)])
     count = backend.count(WORKERS)
     open_s = time.perf_counter() - t
-    phys = backend._physical(WORKERS)
-    ix = Indexer(s, backend=backend, encoder=encoder, taxonomy=tax)
+    backend.flush()  # the variants below open the same folder: let them read the snapshot
+    exact = EmbeddedBackend(root, flush_interval_s=3600, exact_vectors=True)
+    baseline = EmbeddedBackend(root, flush_interval_s=3600, exact_vectors=True,
+                               keyword="conjunction")
+    for b in (exact, baseline):
+        b.ensure_index(worker_schema(dim))
+        b.ensure_index(job_schema(dim))
+    ixs = {ann: Indexer(s, backend=b, encoder=encoder, taxonomy=tax)
+           for ann, b in ((True, backend), (False, exact))}
+    ix_base = Indexer(s, backend=baseline, encoder=encoder, taxonomy=tax)
 
     filters = []
     for j in jobs:
@@ -195,12 +205,12 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
     cpu: dict[str, list[float]] = {}
 
     def vector_leg(ann: bool) -> tuple[list[float], list[set[int]]]:
-        phys.ann_enabled = ann
+        b = backend if ann else exact
         ms, tops = [], []
         for q, f in zip(jvecs, filters, strict=True):
-            phys.drop_caches()
+            b.drop_caches()
             a, c = time.perf_counter(), time.thread_time()
-            hits = backend.search(WORKERS, text=None, vector=q, filters=f, k=K)
+            hits = b.search(WORKERS, text=None, vector=q, filters=f, k=K)
             ms.append((time.perf_counter() - a) * 1e3)
             cpu.setdefault(f"vector_{'ann' if ann else 'exact'}", []).append(
                 (time.thread_time() - c) * 1e3)
@@ -208,10 +218,10 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
         return ms, tops
 
     def flow(ann: bool) -> tuple[list[float], list[list[tuple[int, float]]]]:
-        phys.ann_enabled = ann
+        ix, b = ixs[ann], backend if ann else exact
         ms, tops = [], []
         for j in jobs:
-            phys.drop_caches()
+            b.drop_caches()
             a, c = time.perf_counter(), time.thread_time()
             res = rank_workers_for_job(ix, j, limit=20)
             ms.append((time.perf_counter() - a) * 1e3)
@@ -221,16 +231,14 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
         return ms, tops
 
     def flow_baseline() -> tuple[list[float], list[list[tuple[int, float]]]]:
-        phys.ann_enabled, phys.keyword_two_step = False, False
         ms, tops = [], []
         for j in jobs:
-            phys.drop_caches()
+            baseline.drop_caches()
             a, c = time.perf_counter(), time.thread_time()
-            top = reference_flow(ix, j, limit=20)
+            top = reference_flow(ix_base, j, limit=20)
             ms.append((time.perf_counter() - a) * 1e3)
             cpu.setdefault("flow_baseline", []).append((time.thread_time() - c) * 1e3)
             tops.append(top[:K])
-        phys.ann_enabled, phys.keyword_two_step = True, True
         return ms, tops
 
     def agreement(a: list[list[tuple[int, float]]], b: list[list[tuple[int, float]]]) -> float:
@@ -254,12 +262,10 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
         len(x) == len(y)
         and all(abs(s1 - s2) <= 1e-4 for (_, s1), (_, s2) in zip(x, y, strict=False))
         for x, y in zip(fexact_top, base_top, strict=True)]))
-    phys.ann_enabled = True
     root_bytes = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
-    ann = phys.ann
     res = {
         "n": count, "queries": len(jobs), "eligible_mean": float(np.mean(eligible)),
-        "ivf_lists": 0 if ann.centroids is None else len(ann.centroids),
+        "ivf_lists": backend.stats(WORKERS).ivf_lists,
         "vector_ann_ms": common.percentiles(ann_ms),
         "vector_exact_ms": common.percentiles(exact_ms),
         "vector_speedup_p50": float(np.median(exact_ms) / np.median(ann_ms)),
@@ -279,7 +285,8 @@ def run(n: int, queries: int = 60, seed: int = 7) -> dict[str, Any]:
         "open_s": open_s, "index_bytes_per_worker": root_bytes / max(count, 1),
         "peak_rss_mib": common.peak_rss_mib(), **built,
     }
-    backend.close()
+    for b in (backend, exact, baseline):
+        b.close()
     return res
 
 

@@ -11,11 +11,11 @@ a *tombstone* document ``{"deleted": true}`` at the delete's version instead of 
 document: ES forgets the versions of removed documents after ``index.gc_deletes`` (60 s), and a
 create arriving later would be resurrected. Every query filters ``deleted: false``.
 
-Text is analysed client-side with the same analyser as the embedded backend (tantivy's
-``en_stem``: simple tokenizer, long-token removal, lower-casing, English Snowball stemmer) and
-indexed with the ``whitespace`` analyser. This keeps BM25 term statistics identical across
-backends and works on every distribution — the integration-test one has no ``analysis-common``
-module (no ``english`` analyser, no stemmer filters).
+Text is analysed client-side with the analyser of :mod:`indexer.analysis` (the embedded
+backend's) and indexed with the ``whitespace`` analyser. This keeps BM25 term statistics
+identical across backends and works on every distribution — the integration-test one has no
+``analysis-common`` module (no ``english`` analyser, no stemmer filters). Filters run in filter
+context, so ``keyword_score`` is the BM25 of the text alone, as on the embedded backend.
 
 Vectors go into a ``dense_vector`` (cosine, ``int8_hnsw``) and, in indices created now, not
 into the stored ``_source`` (``index.mapping.exclude_source_vectors``; ``get`` asks ES to put
@@ -33,8 +33,10 @@ A bulk request that Elasticsearch refuses in part raises (nothing is marked proc
 indexer retries its documents one by one to isolate the one it refuses.
 
 The client is created on first use (construction does no I/O). Connection errors, timeouts and
-5xx/429 answers become :class:`SearchUnavailableError`; every request is bounded by
-``timeout_s`` and at most ``max_retries`` retries on connection errors.
+5xx/429 answers become :class:`SearchUnavailableError`, a missing index
+:class:`UnknownIndexError`, another refusal :class:`InvalidQueryError` (a search) or
+:class:`InvalidDocumentError` (a write): no client exception escapes. Every request is bounded
+by ``timeout_s`` and at most ``max_retries`` retries on connection errors.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -50,42 +52,28 @@ import numpy as np
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch import helpers as es_helpers
 
+from indexer import analysis
 from indexer.filters import coerce, validate
-from indexer.protocol import Document, Filter, Hit, IndexSchema, SearchUnavailableError
+from indexer.protocol import (
+    Document,
+    Filter,
+    Hit,
+    IndexSchema,
+    InvalidDocumentError,
+    InvalidFilterError,
+    InvalidQueryError,
+    Rebuild,
+    SearchError,
+    SearchUnavailableError,
+    UnknownIndexError,
+)
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-MAX_QUERY_TERMS = 64
 _EPOCH = dt.date(1970, 1, 1)
 _UNAVAILABLE_STATUS = {429, 502, 503, 504}
 _ES_TYPES = {"keyword": {"type": "keyword"}, "keywords": {"type": "keyword"},
              "int": {"type": "long"}, "float": {"type": "double"}, "bool": {"type": "boolean"},
              "date": {"type": "date", "format": "strict_date"}}
 _LIVE = {"term": {"deleted": False}}
-
-_analyzer_lock = threading.Lock()
-_analyzer: Any = None
-
-
-def analyse(text: str) -> list[str]:
-    """Return the index tokens of ``text``, exactly as the embedded backend's ``en_stem``."""
-    global _analyzer
-    if _analyzer is None:
-        with _analyzer_lock:
-            if _analyzer is None:
-                import tantivy
-
-                _analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-                             .filter(tantivy.Filter.remove_long(40))
-                             .filter(tantivy.Filter.lowercase())
-                             .filter(tantivy.Filter.stemmer("english")).build())
-    return _analyzer.analyze(text or "")
-
-
-def query_tokens(text: str) -> list[str]:
-    """Return the analysed tokens of a keyword query (first 64 distinct words, as embedded)."""
-    words = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(text or "")))[:MAX_QUERY_TERMS]
-    return analyse(" ".join(words))
-
 
 def _iso(days: int) -> str:
     return (_EPOCH + dt.timedelta(days=days)).isoformat()
@@ -97,7 +85,7 @@ def _mapping(schema: IndexSchema) -> dict[str, Any]:
         "_meta": {"shetu_schema": {"name": schema.name, "fields": dict(schema.fields),
                                    "dim": schema.dim}},
         "properties": {
-            "text": {"type": "text", "analyzer": "whitespace"},  # pre-analysed tokens
+            "text": dict(analysis.ES_TEXT_MAPPING),  # tokens of indexer.analysis
             "deleted": {"type": "boolean"},
             "vec": {"type": "dense_vector", "dims": schema.dim, "similarity": "cosine",
                     "index_options": {"type": "int8_hnsw"}},
@@ -130,14 +118,17 @@ def _typed_fields(schema: IndexSchema, fields: dict[str, Any]) -> dict[str, Any]
         elif ftype == "keyword":
             out[name] = str(value)
         else:
-            out[name] = _filter_value(ftype, coerce(ftype, value))
+            try:
+                out[name] = _filter_value(ftype, coerce(ftype, value))
+            except InvalidFilterError as exc:
+                raise InvalidFilterError(f"field {name!r}: {exc}") from exc
     return out
 
 
 def _unit(vector: Any) -> list[float] | None:
     if vector is None:
         return None
-    v = np.asarray(vector, dtype=np.float32)
+    v = np.asarray(vector, dtype=np.float32).reshape(-1)
     return v.tolist() if float(np.linalg.norm(v)) > 0 else None  # cosine refuses zero vectors
 
 
@@ -170,7 +161,12 @@ class ElasticsearchBackend:
         return self._client
 
     @contextmanager
-    def _guard(self) -> Iterator[None]:
+    def _guard(self, refused: Callable[[str], SearchError] = InvalidQueryError
+               ) -> Iterator[None]:
+        """Turn the client's exceptions into the protocol's declared errors.
+
+        :param refused: the error for a request Elasticsearch refuses (4xx).
+        """
         try:
             yield
         except TransportError as exc:  # connection refused/reset, timeout
@@ -178,11 +174,15 @@ class ElasticsearchBackend:
                 f"Elasticsearch at {self.url} is unreachable or did not answer within "
                 f"{self.timeout_s:g}s ({type(exc).__name__})") from exc
         except ApiError as exc:
-            if exc.status_code in _UNAVAILABLE_STATUS:
+            if exc.status_code in _UNAVAILABLE_STATUS or exc.status_code >= 500:
                 raise SearchUnavailableError(
                     f"Elasticsearch at {self.url} answered {exc.status_code}: {exc.message}"
                 ) from exc
-            raise
+            if isinstance(exc, NotFoundError) and "index_not_found" in str(exc):
+                raise UnknownIndexError(f"no such index in Elasticsearch: {exc.message}") \
+                    from exc
+            raise refused(f"Elasticsearch refused the request ({exc.status_code}): "
+                          f"{exc.message}") from exc
 
     def alias(self, index: str) -> str:
         """Return the alias that names the live version of a logical index."""
@@ -238,11 +238,22 @@ class ElasticsearchBackend:
                     raise
 
     def _source(self, schema: IndexSchema, d: Document) -> dict[str, Any]:
-        src: dict[str, Any] = {"deleted": False, "text": " ".join(analyse(d.text)),
-                               "f": _typed_fields(schema, d.fields), "fields": dict(d.fields),
-                               "payload": dict(d.payload)}
-        vec = _unit(d.vector)
+        try:
+            typed = _typed_fields(schema, d.fields)
+        except InvalidFilterError as exc:
+            raise InvalidDocumentError(f"document {d.id}: {exc}") from exc
+        if not isinstance(d.text, str | None):
+            raise InvalidDocumentError(f"document {d.id}: text is not a string")
+        src: dict[str, Any] = {"deleted": False, "text": analysis.es_text(d.text),
+                               "f": typed, "fields": dict(d.fields), "payload": dict(d.payload)}
+        try:
+            vec = _unit(d.vector)
+        except (ValueError, TypeError) as exc:
+            raise InvalidDocumentError(f"document {d.id}: not a vector ({exc})") from exc
         if vec is not None:
+            if len(vec) != schema.dim:
+                raise InvalidDocumentError(f"document {d.id}: a vector of {len(vec)} "
+                                           f"dimensions in an index of {schema.dim}")
             src["vec"] = vec
         return src
 
@@ -254,11 +265,12 @@ class ElasticsearchBackend:
                 newest[d.id] = d
         if not newest:
             return 0
-        actions = ({"_op_type": "index", "_index": target, "_id": str(d.id),
+        # Every document is checked before the first is sent: a bad one writes nothing.
+        actions = [{"_op_type": "index", "_index": target, "_id": str(d.id),
                     "version": d.version, "version_type": "external",
-                    "_source": self._source(schema, d)} for d in newest.values())
+                    "_source": self._source(schema, d)} for d in newest.values()]
         written, failed = 0, []
-        with self._guard():
+        with self._guard(InvalidDocumentError):
             for ok, item in es_helpers.streaming_bulk(self.client, actions, chunk_size=500,
                                                        raise_on_error=False, refresh=refresh):
                 if ok:
@@ -269,7 +281,7 @@ class ElasticsearchBackend:
             if any(f.get("status") in _UNAVAILABLE_STATUS for f in failed):
                 raise SearchUnavailableError(f"Elasticsearch refused {len(failed)} writes: "
                                              f"{failed[0].get('error')}")
-            raise ValueError(f"Elasticsearch refused {len(failed)} documents: "
+            raise InvalidDocumentError(f"Elasticsearch refused {len(failed)} documents: "
                              f"{failed[0].get('error')}")
         return written
 
@@ -280,7 +292,8 @@ class ElasticsearchBackend:
 
     def delete(self, index: str, doc_id: int, version: int) -> bool:
         """Replace the document with a tombstone at ``version`` (older deletes are ignored)."""
-        with self._guard():
+        self._schema(index)  # an unknown index raises (a write would auto-create it)
+        with self._guard(InvalidDocumentError):
             try:
                 # external_gte: a delete at the stored version wins, as in the embedded backend.
                 self.client.index(index=self.alias(index), id=str(doc_id),
@@ -296,7 +309,9 @@ class ElasticsearchBackend:
             try:
                 r = self.client.get(index=self.alias(index), id=str(doc_id),
                                     source_exclude_vectors=False)
-            except NotFoundError:
+            except NotFoundError as exc:
+                if "index_not_found" in str(exc):
+                    raise
                 return None
         src = r["_source"]
         if src.get("deleted"):
@@ -340,7 +355,7 @@ class ElasticsearchBackend:
         if k <= 0:
             return []
         alias = self.alias(index)
-        tokens = query_tokens(text) if text else []
+        tokens = analysis.query_tokens(text) if text else []
         body: list[dict[str, Any]] = []
         if tokens:
             body += [{"index": alias},
@@ -374,7 +389,7 @@ class ElasticsearchBackend:
                  "query": {"bool": {"filter": [{"ids": {"values": [str(i) for i in ids]}},
                                                *fq]}}}]
         only_kw = [i for i in kw if i not in sims] if q is not None else []
-        if only_kw:
+        if only_kw and q is not None:
             body += [{"index": alias},
                      {"size": len(only_kw), "track_total_hits": False, "_source": False,
                       "knn": {"field": "vec", "query_vector": q.tolist(), "k": len(only_kw),
@@ -399,7 +414,9 @@ class ElasticsearchBackend:
                 status = int(r.get("status", 500))
                 if status in _UNAVAILABLE_STATUS or status >= 500:
                     raise SearchUnavailableError(f"Elasticsearch search failed: {r['error']}")
-                raise ValueError(f"Elasticsearch refused the search: {r['error']}")
+                if status == 404:
+                    raise UnknownIndexError(f"no such index in Elasticsearch: {r['error']}")
+                raise InvalidQueryError(f"Elasticsearch refused the search: {r['error']}")
         return responses
 
     def count(self, index: str, filters: Filter = ()) -> int:
@@ -417,26 +434,18 @@ class ElasticsearchBackend:
                 query={"query": {"bool": {"filter": [_LIVE]}}, "_source": False,
                        "version": True})}
 
-    def begin_rebuild(self, index: str) -> str:
+    def rebuild(self, index: str) -> ElasticsearchRebuild:
         """Create the next physical version beside the live one (not yet behind the alias)."""
         schema = self._schema(index)
         with self._guard():
             existing = self._physical_names(index)
             n = int(existing[-1].rsplit("-v", 1)[1]) + 1 if existing else 1
             name = f"{self.alias(index)}-v{n}"
-            # No refreshes while bulk-loading; commit_rebuild restores them.
+            # No refreshes while bulk-loading; the commit restores them.
             self._create_physical(schema, name, None, refresh_interval="-1")
-        return name
+        return ElasticsearchRebuild(self, index, name, schema)
 
-    def upsert_into(self, physical: str, docs: Sequence[Document]) -> int:
-        """Write documents into a physical version being rebuilt."""
-        index = next((i for i in self._schemas if physical.startswith(self.alias(i) + "-v")),
-                     None)
-        if index is None:
-            raise KeyError(f"no rebuild in progress for {physical!r}")
-        return self._bulk(physical, self._schemas[index], docs, refresh=False)
-
-    def commit_rebuild(self, index: str, physical: str) -> None:
+    def _swap(self, index: str, physical: str) -> None:
         """Swap the alias to ``physical`` in one atomic action, then drop older versions."""
         alias = self.alias(index)
         with self._guard():
@@ -455,6 +464,10 @@ class ElasticsearchBackend:
             if stale:
                 self.client.indices.delete(index=",".join(stale))
 
+    def _drop_physical(self, physical: str) -> None:
+        with self._guard():
+            self.client.indices.delete(index=physical, ignore_unavailable=True)
+
     def drop_index(self, index: str) -> None:
         """Delete every physical version of the logical index (and so its alias)."""
         with self._guard():
@@ -469,3 +482,24 @@ class ElasticsearchBackend:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+
+
+class ElasticsearchRebuild(Rebuild):
+    """A new physical ES index filled beside the live one (see :class:`Rebuild`)."""
+
+    def __init__(self, backend: ElasticsearchBackend, index: str, physical: str,
+                 schema: IndexSchema) -> None:
+        super().__init__(index)
+        self._backend = backend
+        self.physical = physical
+        self._schema = schema
+
+    def upsert(self, docs: Sequence[Document]) -> int:
+        """Write documents into the physical index being built (no refresh)."""
+        return self._backend._bulk(self.physical, self._schema, docs, refresh=False)
+
+    def _commit(self) -> None:
+        self._backend._swap(self.index, self.physical)
+
+    def _abort(self) -> None:
+        self._backend._drop_physical(self.physical)

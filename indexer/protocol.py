@@ -10,15 +10,22 @@ declared in the index's :class:`IndexSchema` and ``op`` is one of:
 - ``all`` — a multi-valued keyword field contains every value in the list ``value``
   (an empty list matches every document).
 
-A document whose field is missing matches no clause on that field. Documents carry the version
+A document whose field is missing matches no clause on that field. Filters select, they never
+score: a hit's ``keyword_score`` is the BM25 of the query text alone (the same number whatever
+filter selected the document), on every backend. Documents carry the version
 of the record they were built from: an upsert with an older version than the stored one (or than
 a tombstone) is ignored, and a delete leaves a tombstone so that a late create is not resurrected.
+
+Errors: a backend raises only the :class:`SearchError` subclasses below — never the search
+engine's or its client's own exceptions, nor a bare ``KeyError``/``ValueError``.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -59,12 +66,83 @@ class Hit:
     payload: dict[str, Any]
 
 
-class SearchUnavailableError(RuntimeError):
-    """The search service cannot be reached or did not answer within the timeout."""
+class SearchError(Exception):
+    """Base of every error a search backend raises."""
 
 
-class InvalidFilterError(ValueError):
+class SearchUnavailableError(SearchError, RuntimeError):
+    """The search service cannot be reached or did not answer within the timeout (transient)."""
+
+
+class UnknownIndexError(SearchError, LookupError):
+    """The logical index does not exist (never ensured, or dropped)."""
+
+
+class InvalidQueryError(SearchError, ValueError):
+    """The search engine refuses a query as malformed."""
+
+
+class InvalidFilterError(InvalidQueryError):
     """A filter clause names an unknown field or operator, or has a value of the wrong type."""
+
+
+class InvalidDocumentError(SearchError, ValueError):
+    """A document the index cannot hold (a field value of the wrong type, a vector of the
+    wrong dimension, a payload that cannot be stored); nothing of its batch was written."""
+
+
+class Rebuild(ABC):
+    """A new physical version of a logical index, filled beside the live one.
+
+    Use it as a context manager: ``with backend.rebuild(index) as r: r.upsert(docs)`` makes the
+    new version live when the block ends normally (:meth:`commit`) and drops it, leaving the
+    live version untouched, when the block raises (:meth:`abort`). Searches keep answering from
+    the live version until the commit.
+    """
+
+    def __init__(self, index: str) -> None:
+        self.index = index
+        self.finished = False
+
+    @abstractmethod
+    def upsert(self, docs: Sequence[Document]) -> int:
+        """Write documents into the version being built; return how many were written.
+
+        :raises InvalidDocumentError: a document the index cannot hold.
+        :raises SearchUnavailableError: the engine cannot be reached.
+        """
+
+    @abstractmethod
+    def _commit(self) -> None: ...
+
+    @abstractmethod
+    def _abort(self) -> None: ...
+
+    def commit(self) -> None:
+        """Atomically make the new version live and drop the old one.
+
+        :raises InvalidQueryError: the rebuild was already committed or aborted.
+        """
+        if self.finished:
+            raise InvalidQueryError(f"the rebuild of {self.index!r} is already finished")
+        self._commit()
+        self.finished = True
+
+    def abort(self) -> None:
+        """Drop the half-built version; the live one stays as it was (no-op once finished)."""
+        if not self.finished:
+            self.finished = True
+            self._abort()
+
+    def __enter__(self) -> Rebuild:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
 
 
 @runtime_checkable
@@ -87,6 +165,8 @@ class SearchBackend(Protocol):
         :param index: logical index name.
         :param docs: documents; each has the record's version.
         :returns: how many documents were written (older versions are skipped).
+        :raises InvalidDocumentError: a document the index cannot hold; nothing was written.
+        :raises UnknownIndexError: the index does not exist.
         :raises SearchUnavailableError: the engine cannot be reached.
         """
         ...
@@ -98,6 +178,7 @@ class SearchBackend(Protocol):
         :param doc_id: the record id.
         :param version: the record version of the delete; older deletes are ignored.
         :returns: True if the tombstone was written.
+        :raises UnknownIndexError: the index does not exist.
         :raises SearchUnavailableError: the engine cannot be reached.
         """
         ...
@@ -107,6 +188,7 @@ class SearchBackend(Protocol):
 
         :param index: logical index name.
         :param doc_id: the record id.
+        :raises UnknownIndexError: the index does not exist.
         """
         ...
 
@@ -114,7 +196,8 @@ class SearchBackend(Protocol):
                filters: Filter = (), k: int = 10) -> list[Hit]:
         """Hybrid retrieval under a filter: the union of BM25 top-k and vector top-k.
 
-        Each hit carries both scores: ``keyword_score`` (BM25, 0 if not in the keyword top-k)
+        Each hit carries both scores: ``keyword_score`` (BM25 of ``text`` alone — the filter
+        selects, it adds nothing —, 0 if not in the keyword top-k)
         and ``vector_score`` (cosine of the query vector and the document's, computed for
         every returned hit when a vector is given). Fusion and ranking are the caller's.
 
@@ -125,6 +208,7 @@ class SearchBackend(Protocol):
         :param k: how many hits each leg returns at most.
         :returns: hits in no particular order.
         :raises InvalidFilterError: a clause is malformed.
+        :raises UnknownIndexError: the index does not exist.
         :raises SearchUnavailableError: the engine cannot be reached.
         """
         ...
@@ -135,23 +219,25 @@ class SearchBackend(Protocol):
         :param index: logical index name.
         :param filters: AND-ed clauses; empty counts every live document.
         :raises InvalidFilterError: a clause is malformed.
+        :raises UnknownIndexError: the index does not exist.
         """
         ...
 
     def versions(self, index: str) -> dict[int, int]:
-        """Return ``{id: version}`` of every live document (for verify/repair)."""
+        """Return ``{id: version}`` of every live document (for verify/repair).
+
+        :raises UnknownIndexError: the index does not exist.
+        """
         ...
 
-    def begin_rebuild(self, index: str) -> str:
-        """Start a new physical version of the index beside the live one; return its name."""
-        ...
+    def rebuild(self, index: str) -> Rebuild:
+        """Start a new physical version of the index beside the live one.
 
-    def upsert_into(self, physical: str, docs: Sequence[Document]) -> int:
-        """Write documents into a physical version being rebuilt (not yet live)."""
-        ...
-
-    def commit_rebuild(self, index: str, physical: str) -> None:
-        """Atomically make ``physical`` the live version of ``index`` and drop the old one."""
+        :param index: logical index name (ensured before).
+        :returns: the :class:`Rebuild` handle; commit it (or leave its ``with`` block) to swap.
+        :raises UnknownIndexError: the index does not exist.
+        :raises SearchUnavailableError: the engine cannot be reached.
+        """
         ...
 
     def drop_index(self, index: str) -> None:

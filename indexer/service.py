@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -207,10 +208,12 @@ class Indexer:
         log.error("could not index %s %d: %s", entity, doc_id, err)
         return err
 
-    def _build(self, rows: Sequence[Worker | JobOrder]) -> list[Document]:
+    def _build(self, rows: Sequence[Any]) -> list[Document]:
         if not rows:
             return []
-        return self.worker_docs(rows) if isinstance(rows[0], Worker) else self.job_docs(rows)
+        if isinstance(rows[0], Worker):
+            return self.worker_docs(cast(Sequence[Worker], rows))
+        return self.job_docs(cast(Sequence[JobOrder], rows))
 
     def _write_isolated(self, s: Session, index: str, ids: Sequence[int],
                         write: Callable[[str, Sequence[Document]], int]
@@ -257,21 +260,20 @@ class Indexer:
         counts: dict[str, int] = {}
         failed = 0
         for index, model in ((WORKERS, Worker), (JOBS, JobOrder)):
-            physical = self.backend.begin_rebuild(index)
             n = 0
-            with self.sessions() as s:
+            # Leaving the block commits the new version; an exception (the registry or the
+            # engine gone) drops it and leaves the live version as it was.
+            with self.backend.rebuild(index) as rebuild, self.sessions() as s:
                 ids = list(s.scalars(select(model.id).order_by(model.id)))
                 for start in range(0, len(ids), batch):
                     chunk = ids[start:start + batch]
                     found, written, bad = self._write_isolated(
-                        s, index, chunk,
-                        lambda _i, docs, p=physical: self.backend.upsert_into(p, docs))
+                        s, index, chunk, lambda _i, docs: rebuild.upsert(docs))
                     n += written
                     failed += len(bad)
                     if progress:
                         progress(found)
                     s.expunge_all()
-            self.backend.commit_rebuild(index, physical)
             counts[index] = n
         # Writes that landed in the old version during the rebuild are caught up here.
         # Documents that failed above are missing from the new version: repair tries them once

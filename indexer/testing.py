@@ -1,21 +1,41 @@
-"""Contract tests every SearchBackend must pass (haystack-style mixin).
+"""Contract tests every SearchBackend must pass, as capability mixins (haystack-style).
 
-A backend's test class inherits :class:`SearchBackendContract` and provides a ``backend``
-fixture; each test gets its own uniquely named index and drops it afterwards.
+A backend's test class inherits :class:`SearchBackendContract` (or only the mixins it supports)
+and provides a ``backend`` fixture; each test gets its own uniquely named index and drops it
+afterwards. The mixins: :class:`VersioningTests` (versions, tombstones, get/count/versions),
+:class:`FilterTests` (the filter language), :class:`SearchTests` (both legs, scores, analysis),
+:class:`RebuildTests` (the :class:`~indexer.protocol.Rebuild` handle) and :class:`ErrorTests`
+(the declared errors).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 
-from indexer.protocol import Document, IndexSchema, InvalidFilterError, SearchBackend
+from indexer.protocol import (
+    Document,
+    IndexSchema,
+    InvalidDocumentError,
+    InvalidFilterError,
+    SearchBackend,
+    UnknownIndexError,
+)
 
 DIM = 8
-FIELDS = {"kind": "keyword", "tags": "keywords", "level": "int", "born": "date", "ok": "bool",
-          "price": "float"}
+FIELDS: dict[str, Any] = {"kind": "keyword", "tags": "keywords", "level": "int", "born": "date",
+                          "ok": "bool", "price": "float"}
+# Texts the analyser must treat alike on every backend: English inflections, Bangla script
+# (vowel signs inside words, a virama), digits, punctuation.
+ANALYSIS_TEXTS = [
+    "Welding and pipe-fitting: 5 years, welded steel pipes",
+    "আমি একজন রাজমিস্ত্রি, পাঁচ বছরের কাজের অভিজ্ঞতা",
+    "Electrician (wiring, installations); ইলেকট্রিশিয়ান",
+]
 
 
 def unit(seed: int) -> np.ndarray:
@@ -24,7 +44,7 @@ def unit(seed: int) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def doc(i: int, version: int = 1, text: str = "", **fields) -> Document:
+def doc(i: int, version: int = 1, text: str = "", **fields: Any) -> Document:
     """Build a test document."""
     base = {"kind": "a" if i % 2 else "b", "tags": ["x"] if i % 3 else ["x", "y"],
             "level": i % 5, "born": f"19{60 + i % 40:02d}-06-15", "ok": i % 4 != 0,
@@ -34,15 +54,17 @@ def doc(i: int, version: int = 1, text: str = "", **fields) -> Document:
                     vector=unit(i), fields=base, payload={"n": i})
 
 
-class SearchBackendContract:
-    """Behaviour both backends must show; subclasses provide the ``backend`` fixture."""
-
+class _IndexFixture:
     @pytest.fixture
-    def index(self, backend: SearchBackend):
+    def index(self, backend: SearchBackend) -> Iterator[str]:
         name = f"contract-{uuid.uuid4().hex[:10]}"
         backend.ensure_index(IndexSchema(name, FIELDS, DIM))
         yield name
         backend.drop_index(name)
+
+
+class VersioningTests(_IndexFixture):
+    """Documents carry versions; older writes and deletes never win."""
 
     def test_upsert_then_get_and_count(self, backend, index):
         assert backend.upsert(index, [doc(i) for i in range(1, 21)]) == 20
@@ -76,6 +98,10 @@ class SearchBackendContract:
         assert 2 not in backend.versions(index)
         assert backend.versions(index)[3] == 1
 
+
+class FilterTests(_IndexFixture):
+    """The filter language: the same documents in count, keyword and vector legs; no scores."""
+
     @pytest.mark.parametrize("clause,expected", [
         ({"field": "kind", "op": "eq", "value": "a"}, lambda i: i % 2 == 1),
         ({"field": "kind", "op": "in", "value": ["a", "zz"]}, lambda i: i % 2 == 1),
@@ -101,6 +127,25 @@ class SearchBackendContract:
         vec = backend.search(index, text=None, vector=unit(1), filters=[clause], k=100)
         assert {h.id for h in vec} == want
 
+    def test_filters_do_not_change_keyword_scores(self, backend, index):
+        words = ["welder", "steel", "pipe", "cook", "kitchen", "driver"]
+        backend.upsert(index, [doc(i, text=" ".join(words[j % 6] for j in range(i, i + 1 + i % 4)))
+                               for i in range(1, 61)])
+        text = "welder steel pipe"
+        plain = {h.id: h.keyword_score for h in backend.search(index, text=text, vector=None,
+                                                               k=100)}
+        assert len(plain) > 10
+        for clauses in ([{"field": "kind", "op": "eq", "value": "a"}],
+                        [{"field": "tags", "op": "all", "value": ["x", "y"]},
+                         {"field": "level", "op": "gte", "value": 2}],
+                        [{"field": "born", "op": "lte", "value": "1990-01-01"},
+                         {"field": "ok", "op": "eq", "value": True},
+                         {"field": "price", "op": "gte", "value": 3.0}]):
+            hits = backend.search(index, text=text, vector=None, filters=clauses, k=100)
+            assert hits
+            for h in hits:
+                assert h.keyword_score == pytest.approx(plain[h.id], rel=1e-5), clauses
+
     def test_missing_field_matches_no_clause_on_it(self, backend, index):
         backend.upsert(index, [doc(1, level=None), doc(2)])
         assert backend.count(index, [{"field": "level", "op": "gte", "value": 0}]) == 1
@@ -114,37 +159,9 @@ class SearchBackendContract:
             backend.count(index, [{"field": "kind", "op": "like", "value": "a"}])
         with pytest.raises(InvalidFilterError):
             backend.count(index, [{"field": "born", "op": "gte", "value": "not-a-date"}])
-
-    def test_hybrid_search_returns_both_legs_with_both_scores(self, backend, index):
-        docs = [doc(i, text=f"filler text {i}") for i in range(1, 30)]
-        docs.append(doc(100, text="electrician wiring installation"))
-        backend.upsert(index, docs)
-        hits = {h.id: h for h in backend.search(index, text="electrician wiring",
-                                                vector=unit(7), k=3)}
-        assert 100 in hits and hits[100].keyword_score > 0
-        assert 7 in hits and hits[7].vector_score == pytest.approx(1.0, abs=1e-3)
-        # Every returned hit has its cosine, also those only the keyword leg found.
-        assert hits[100].vector_score == pytest.approx(float(unit(100) @ unit(7)), abs=1e-3)
-
-    def test_vector_leg_returns_nearest_first_k(self, backend, index):
-        backend.upsert(index, [doc(i) for i in range(1, 51)])
-        q = unit(9)
-        hits = backend.search(index, text=None, vector=q, k=5)
-        exact = sorted(range(1, 51), key=lambda i: -float(unit(i) @ q))[:5]
-        assert {h.id for h in hits} == set(exact)
-
-    def test_rebuild_swaps_atomically_and_search_keeps_answering(self, backend, index):
-        backend.upsert(index, [doc(i, text="old text") for i in range(1, 11)])
-        physical = backend.begin_rebuild(index)
-        backend.upsert_into(physical, [doc(i, version=2, text="new text") for i in range(1, 6)])
-        # The live version still answers, unchanged, during the rebuild.
-        assert backend.count(index) == 10
-        assert len(backend.search(index, text="old", vector=None, k=20)) == 10
-        backend.commit_rebuild(index, physical)
-        assert backend.count(index) == 5
-        assert {h.id for h in backend.search(index, text="new", vector=None, k=20)} == \
-            {1, 2, 3, 4, 5}
-        assert backend.get(index, 1).version == 2
+        with pytest.raises(InvalidFilterError, match="nosuch"):
+            backend.search(index, text="x", vector=None,
+                           filters=[{"field": "nosuch", "op": "eq", "value": 1}])
 
     def test_many_distinct_values_of_a_multi_valued_field_stay_filterable(self, backend, index):
         # 150 distinct values (an embedded bit set once held 62; one more bricked the index).
@@ -170,3 +187,113 @@ class SearchBackendContract:
         backend.upsert(index, [doc(100, version=2, tags=["lang3"])])
         assert backend.count(index, [{"field": "tags", "op": "eq", "value": "lang100"}]) == 1
         assert backend.count(index, [{"field": "tags", "op": "eq", "value": "lang3"}]) == 3
+
+
+class SearchTests(_IndexFixture):
+    """Hybrid retrieval: both legs, both scores, one analyser."""
+
+    def test_hybrid_search_returns_both_legs_with_both_scores(self, backend, index):
+        docs = [doc(i, text=f"filler text {i}") for i in range(1, 30)]
+        docs.append(doc(100, text="electrician wiring installation"))
+        backend.upsert(index, docs)
+        hits = {h.id: h for h in backend.search(index, text="electrician wiring",
+                                                vector=unit(7), k=3)}
+        assert 100 in hits and hits[100].keyword_score > 0
+        assert 7 in hits and hits[7].vector_score == pytest.approx(1.0, abs=1e-3)
+        # Every returned hit has its cosine, also those only the keyword leg found.
+        assert hits[100].vector_score == pytest.approx(float(unit(100) @ unit(7)), abs=1e-3)
+
+    def test_vector_leg_returns_nearest_first_k(self, backend, index):
+        backend.upsert(index, [doc(i) for i in range(1, 51)])
+        q = unit(9)
+        hits = backend.search(index, text=None, vector=q, k=5)
+        exact = sorted(range(1, 51), key=lambda i: -float(unit(i) @ q))[:5]
+        assert {h.id for h in hits} == set(exact)
+
+    def test_keyword_leg_returns_the_best_k_by_bm25(self, backend, index):
+        # doc i mentions "mason" i times among 10 words: more mentions, higher BM25
+        backend.upsert(index, [doc(i, text=" ".join(["mason"] * i + ["filler"] * (10 - i)))
+                               for i in range(1, 11)])
+        hits = sorted(backend.search(index, text="mason", vector=None, k=3),
+                      key=lambda h: -h.keyword_score)
+        assert [h.id for h in hits] == [10, 9, 8]
+
+    @pytest.mark.parametrize("text,query", [
+        (ANALYSIS_TEXTS[0], "welder? no: WELD pipes"),
+        (ANALYSIS_TEXTS[1], "রাজমিস্ত্রি"),
+        (ANALYSIS_TEXTS[1], "কাজের"),
+        (ANALYSIS_TEXTS[2], "ইলেকট্রিশিয়ান installation"),
+    ])
+    def test_queries_are_analysed_like_documents_english_and_bangla(self, backend, index,
+                                                                    text, query):
+        backend.upsert(index, [doc(1, text=text), doc(2, text="unrelated words only")])
+        hits = backend.search(index, text=query, vector=None, k=5)
+        assert [h.id for h in hits] == [1] and hits[0].keyword_score > 0
+
+
+class RebuildTests(_IndexFixture):
+    """A rebuild fills a new version beside the live one; leaving its block swaps or drops it."""
+
+    def test_rebuild_swaps_atomically_and_search_keeps_answering(self, backend, index):
+        backend.upsert(index, [doc(i, text="old text") for i in range(1, 11)])
+        with backend.rebuild(index) as rebuild:
+            rebuild.upsert([doc(i, version=2, text="new text") for i in range(1, 6)])
+            # The live version still answers, unchanged, during the rebuild.
+            assert backend.count(index) == 10
+            assert len(backend.search(index, text="old", vector=None, k=20)) == 10
+        assert backend.count(index) == 5
+        assert {h.id for h in backend.search(index, text="new", vector=None, k=20)} == \
+            {1, 2, 3, 4, 5}
+        assert backend.get(index, 1).version == 2
+
+    def test_a_failed_rebuild_leaves_the_live_version_as_it_was(self, backend, index):
+        backend.upsert(index, [doc(i, text="old text") for i in range(1, 11)])
+        with pytest.raises(RuntimeError, match="registry gone"), backend.rebuild(index) as r:
+            r.upsert([doc(i, version=2, text="new text") for i in range(1, 4)])
+            raise RuntimeError("registry gone")
+        assert backend.count(index) == 10 and backend.get(index, 1).version == 1
+        assert backend.search(index, text="new", vector=None, k=5) == []
+        with backend.rebuild(index) as rebuild:  # and the next rebuild works
+            rebuild.upsert([doc(1, version=3)])
+        assert backend.count(index) == 1 and backend.versions(index) == {1: 3}
+        assert rebuild.finished
+
+    def test_a_bad_document_in_a_rebuild_is_refused_with_the_declared_error(self, backend,
+                                                                             index):
+        backend.upsert(index, [doc(1)])
+        with pytest.raises(InvalidDocumentError, match="level"), backend.rebuild(index) as r:
+            r.upsert([doc(2), doc(3, level="three")])
+        assert backend.versions(index) == {1: 1}
+
+
+class ErrorTests(_IndexFixture):
+    """Backends raise the protocol's declared errors only."""
+
+    def test_an_unknown_index_raises_the_declared_error(self, backend, index):
+        missing = f"missing-{uuid.uuid4().hex[:8]}"
+        calls = [lambda: backend.search(missing, text="x", vector=unit(1), k=3),
+                 lambda: backend.count(missing),
+                 lambda: backend.upsert(missing, [doc(1)]),
+                 lambda: backend.get(missing, 1),
+                 lambda: backend.delete(missing, 1, version=1),
+                 lambda: backend.versions(missing),
+                 lambda: backend.rebuild(missing)]
+        for call in calls:
+            with pytest.raises(UnknownIndexError):
+                call()
+        backend.drop_index(index)
+        with pytest.raises(UnknownIndexError):
+            backend.count(index)
+
+    def test_a_document_the_index_cannot_hold_is_refused_and_nothing_written(self, backend,
+                                                                             index):
+        for bad in (doc(2, level="three"), doc(2, born="not-a-date"),
+                    Document(id=2, version=1, text="x", vector=np.ones(DIM + 1), fields={})):
+            with pytest.raises(InvalidDocumentError):
+                backend.upsert(index, [doc(1), bad])
+        assert backend.count(index) == 0
+
+
+class SearchBackendContract(VersioningTests, FilterTests, SearchTests, RebuildTests,
+                            ErrorTests):
+    """Every capability: what both backends must show."""

@@ -22,7 +22,11 @@ from indexer.elasticsearch import ElasticsearchBackend
 from indexer.embedded import EmbeddedBackend
 from indexer.protocol import IndexSchema, SearchUnavailableError
 from indexer.service import Indexer
-from indexer.testing import DIM, FIELDS, SearchBackendContract, doc
+from indexer import analysis
+from indexer.documents import job_text
+from indexer.ranking import CONSENT, job_facts
+from indexer.testing import ANALYSIS_TEXTS, DIM, FIELDS, SearchBackendContract, doc
+from matcher import eligibility
 from matcher.encoder import HashingEncoder
 from registry.compliance import job_is_matchable
 from registry.db import session_scope
@@ -137,11 +141,11 @@ def test_searches_keep_answering_while_a_rebuild_runs_and_swaps():
     t = threading.Thread(target=reader)
     t.start()
     try:
-        physical = b.begin_rebuild("w")
-        for start in range(1, 301, 50):
-            b.upsert_into(physical, [doc(i, version=2, text=f"steel fixer rebar {i}")
-                                     for i in range(start, start + 50)])
-        b.commit_rebuild("w", physical)
+        with b.rebuild("w") as rebuild:
+            for start in range(1, 301, 50):
+                rebuild.upsert([doc(i, version=2, text=f"steel fixer rebar {i}")
+                                for i in range(start, start + 50)])
+        physical = rebuild.physical
         time.sleep(0.3)
     finally:
         stop.set()
@@ -207,6 +211,71 @@ def test_hybrid_results_agree_with_the_embedded_backend(tmp_path, taxonomy, sett
         es.drop_index(WORKERS)
         es.close()
         emb.close()
+
+
+@needs_es
+def test_the_index_holds_the_same_tokens_as_the_embedded_analyser():
+    """ES's analyser on the stored text yields exactly indexer.analysis's tokens (English,
+    Bangla), and a query is sent as the same tokens the embedded backend searches."""
+    b = es_backend()
+    b.ensure_index(IndexSchema("w", FIELDS, DIM))
+    try:
+        for text in ANALYSIS_TEXTS:
+            got = b.client.indices.analyze(index=b.alias("w"), field="text",
+                                           text=analysis.es_text(text))
+            assert [t["token"] for t in got["tokens"]] == analysis.analyse(text)
+        assert analysis.analyse("রাজমিস্ত্রি")[0] == "রাজমিস"  # split at the virama, alike
+    finally:
+        b.drop_index("w")
+        b.close()
+
+
+@needs_es
+def test_keyword_scores_agree_with_the_embedded_backend(tmp_path, taxonomy, settings):
+    """Same documents, same job-order queries under their eligibility filters: the same top-10
+    order and the same max-normalised BM25 (what the ranking uses) on both backends."""
+    data = generate(taxonomy, settings.data_dir, seed=12, workers=400, job_orders=30,
+                    agencies=4, employers=8, today=dt.date.today())
+    workers = []
+    for i, w in enumerate(data.workers, 1):
+        row = Worker(**w)
+        row.id, row.version = i, 1
+        workers.append(row)
+    ix = Indexer(settings, backend=EmbeddedBackend(tmp_path / "idx"), encoder=HashingEncoder(),
+                 taxonomy=taxonomy)
+    docs = ix.worker_docs(workers)
+    emb, es = ix.backend, es_backend(timeout_s=10)
+    for b in (emb, es):
+        b.ensure_index(worker_schema(ix.encoder.dim))
+        assert b.upsert(WORKERS, docs) == len(docs)
+    compared = 0
+    try:
+        for i, j in enumerate(data.job_orders, 1):
+            job = JobOrder(**j)
+            job.id = i
+            filters = [c.as_dict() for c in (CONSENT, *eligibility.filter_clauses(
+                job_facts(job)))]
+            text = job_text(job, taxonomy)
+            a = sorted(emb.search(WORKERS, text=text, vector=None, filters=filters, k=10),
+                       key=lambda h: (-h.keyword_score, h.id))
+            b = sorted(es.search(WORKERS, text=text, vector=None, filters=filters, k=10),
+                       key=lambda h: (-h.keyword_score, h.id))
+            assert len(a) == len(b)
+            if not a:
+                continue
+            na = [h.keyword_score / a[0].keyword_score for h in a]
+            nb = [h.keyword_score / b[0].keyword_score for h in b]
+            assert nb == pytest.approx(na, abs=2e-3)
+            # Same order, except among documents whose scores tie.
+            for x, y, s in zip(a, b, na, strict=True):
+                tied = sum(abs(s - t) < 2e-3 for t in na)
+                assert x.id == y.id or tied > 1
+            compared += 1
+    finally:
+        es.drop_index(WORKERS)
+        es.close()
+        emb.close()
+    assert compared >= 10
 
 
 def test_the_api_answers_503_when_search_hangs_and_writes_still_succeed(tmp_path, taxonomy,

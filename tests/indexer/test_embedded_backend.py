@@ -40,36 +40,39 @@ def test_a_reader_sees_a_rebuild_done_by_another_instance(tmp_path):
         b.ensure_index(schema)
     server.upsert("w", [doc(i) for i in range(1, 4)])
     server.close()
-    physical = cli.begin_rebuild("w")
-    cli.upsert_into(physical, [doc(i, version=2) for i in range(1, 10)])
-    cli.commit_rebuild("w", physical)
+    with cli.rebuild("w") as rebuild:
+        rebuild.upsert([doc(i, version=2) for i in range(1, 10)])
     assert server.count("w") == 9
     server.close()
     cli.close()
 
 
-def test_keyword_leg_returns_the_conjunctions_hits_and_scores(seeded, monkeypatch):
-    """The two-step BM25 leg (text top-L, then exact scores) equals ``text AND filters``."""
+def test_keyword_leg_returns_the_conjunctions_hits_and_scores(seeded):
+    """The two-step BM25 leg (text top-L under the mask) equals ``text AND filters`` (the
+    filters scoring 0), on the seeded registry's job orders and eligibility filters."""
     import datetime as dt
 
     from sqlalchemy import select
 
-    from indexer import embedded
-    from indexer.documents import WORKERS, job_text
+    from indexer.documents import WORKERS, job_schema, job_text, worker_schema
     from indexer.ranking import CONSENT, job_facts
     from matcher import eligibility
     from registry.models import JobOrder
 
-    monkeypatch.setattr(embedded, "TWO_STEP_MIN_SHARE", 0.0)  # always the two-step form
     ix = seeded["indexer"]
-    phys = ix.backend._physical(WORKERS)
+    ix.backend.flush()
+    root, dim = ix.backend.root, ix.encoder.dim
+    two_step = EmbeddedBackend(root, two_step_min_share=0.0)  # always the two-step form
+    conjunction = EmbeddedBackend(root, keyword="conjunction")
+    for b in (two_step, conjunction):
+        b.ensure_index(worker_schema(dim))
+        b.ensure_index(job_schema(dim))
     with ix.sessions() as s:
         jobs = list(s.scalars(select(JobOrder).order_by(JobOrder.id)))
     cases = []
     for j in jobs:
         cases.append((job_text(j, ix.taxonomy),
                       [c.as_dict() for c in (CONSENT, *eligibility.filter_clauses(job_facts(j)))]))
-    # Keyword terms score per document (languages, gender): the second step must run.
     cases.append(("welder cook driver skills", [{"field": "languages", "op": "all",
                                                  "value": ["Arabic"]},
                                                 {"field": "gender", "op": "eq",
@@ -79,9 +82,10 @@ def test_keyword_leg_returns_the_conjunctions_hits_and_scores(seeded, monkeypatc
     nonempty = 0
     for text, filters in cases:
         for k in (5, 40):
-            phys.drop_caches()
-            want = phys.keyword_search_conjunction(text, filters, k)
-            got = phys.keyword_search(text, filters, k)
+            got = {h.id: h.keyword_score for h in two_step.search(
+                WORKERS, text=text, vector=None, filters=filters, k=k)}
+            want = {h.id: h.keyword_score for h in conjunction.search(
+                WORKERS, text=text, vector=None, filters=filters, k=k)}
             assert len(got) == len(want)
             # Same scores position by position (ids may swap only among equal scores).
             assert sorted(got.values()) == pytest.approx(sorted(want.values()), abs=1e-4)
@@ -89,30 +93,27 @@ def test_keyword_leg_returns_the_conjunctions_hits_and_scores(seeded, monkeypatc
             assert {i for i, v in want.items() if v > kth + 1e-4} <= set(got)
             nonempty += bool(want)
     assert nonempty > len(cases)
+    two_step.close()
+    conjunction.close()
 
 
-def test_keyword_scores_match_the_conjunction_when_a_range_covers_every_document(tmp_path,
-                                                                                  monkeypatch):
-    """tantivy scores a range clause 1.0, or 0 when it matches every document: both forms agree."""
+def test_a_range_covering_every_document_adds_nothing_to_the_scores(tmp_path):
+    """tantivy scored a range clause 1.0, or 0 when it matched every document: no longer."""
     import numpy as np
 
-    from indexer import embedded
     from indexer.protocol import Document
 
-    monkeypatch.setattr(embedded, "TWO_STEP_MIN_SHARE", 0.0)
-    b = EmbeddedBackend(tmp_path / "index")
+    b = EmbeddedBackend(tmp_path / "index", two_step_min_share=0.0)
     b.ensure_index(IndexSchema("w", {"age": "int"}, 4))
     v = np.array([1, 0, 0, 0], dtype=np.float32)
     b.upsert("w", [Document(id=1, version=1, text="welder pipe", vector=v, fields={"age": 30}),
                    Document(id=2, version=1, text="welder", vector=v, fields={"age": 40}),
                    Document(id=3, version=1, text="cook", vector=v, fields={"age": 10})])
-    phys = b._physical("w")
+    plain = {h.id: h.keyword_score for h in b.search("w", text="welder", vector=None, k=5)}
+    assert plain.keys() == {1, 2}
     for low in (20, 5):  # the second bound covers every document
-        f = [{"field": "age", "op": "gte", "value": low}]
-        phys.drop_caches()
-        got = phys.keyword_search("welder", f, 5)
-        want = phys.keyword_search_conjunction("welder", f, 5)
-        assert got.keys() == want.keys() == {1, 2}
-        for i in want:
-            assert got[i] == pytest.approx(want[i], abs=1e-5)
+        got = {h.id: h.keyword_score for h in b.search(
+            "w", text="welder", vector=None, k=5,
+            filters=[{"field": "age", "op": "gte", "value": low}])}
+        assert got == pytest.approx(plain, abs=1e-6)
     b.close()

@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import embedded
-from indexer.embedded import EmbeddedBackend
-from indexer.protocol import Document, IndexSchema, InvalidFilterError
+from indexer.embedded import EmbeddedBackend, masks
+from indexer.protocol import Document, IndexSchema, InvalidDocumentError
 from indexer.testing import DIM, FIELDS, doc
 from registry.config import REPO_ROOT
 
@@ -34,13 +33,8 @@ def _open(root: Path, **kw) -> EmbeddedBackend:
 
 
 def _tantivy_ids(b: EmbeddedBackend) -> list[int]:
-    """Every id tantivy holds (duplicates included)."""
-    import tantivy
-
-    p = b._physical("w")
-    searcher = p.tindex.searcher()
-    hits = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1)).hits
-    return sorted(int(i) for i in searcher.fast_field_values("id", [a for _, a in hits]))
+    """Every id the text index holds (duplicates included)."""
+    return b.keyword_ids("w")
 
 
 # -- finding 1: values -------------------------------------------------------------------------
@@ -65,7 +59,7 @@ def test_seventy_one_languages_then_more_workers_with_new_languages(tmp_path):
 
 
 def test_values_past_the_bit_matrix_use_postings_and_persist(tmp_path, monkeypatch):
-    monkeypatch.setattr(embedded, "BITMAP_VALUES", 70)
+    monkeypatch.setattr(masks, "BITMAP_VALUES", 70)
     b = _open(tmp_path)
     b.upsert("w", [doc(i, tags=[f"v{i}", f"v{i + 1}", "all"]) for i in range(1, 120)])
     want = {
@@ -121,11 +115,11 @@ def test_a_document_the_index_cannot_hold_changes_nothing(tmp_path):
     b = _open(tmp_path)
     b.upsert("w", [doc(1)])
     bad = [doc(2), doc(3, level=2**70), doc(4)]
-    with pytest.raises(InvalidFilterError, match="level"):
+    with pytest.raises(InvalidDocumentError, match="level"):
         b.upsert("w", bad)
-    with pytest.raises(InvalidFilterError, match="born"):
+    with pytest.raises(InvalidDocumentError, match="born"):
         b.upsert("w", [doc(5, born="not a date")])
-    with pytest.raises(InvalidFilterError, match="dimensions"):
+    with pytest.raises(InvalidDocumentError, match="dimensions"):
         b.upsert("w", [Document(id=6, version=1, text="x", vector=np.ones(3), fields={})])
     assert b.versions("w") == {1: 1}
     assert _tantivy_ids(b) == [1]
@@ -220,20 +214,16 @@ def test_a_torn_journal_record_is_ignored(tmp_path):
     b.upsert("w", [doc(i) for i in range(1, 6)])  # first write: snapshot, then journalled
     b.upsert("w", [doc(6)])
     b.upsert("w", [doc(7)])
-    p = b._physical("w")
-    journal = p.journal.path
+    journal = b.stats("w").journal
     # Simulate kill -9 mid-append: drop the last record's tail and the writer's lock.
-    p._writer = None
-    p.journal.close()
-    b._live.clear()
+    b.abandon()
     size = journal.stat().st_size
     with open(journal, "r+b") as fh:
         fh.truncate(size - 10)
     b2 = _open(tmp_path)
     assert set(b2.versions("w")) == {1, 2, 3, 4, 5, 6}  # 7 was torn: never acknowledged
     b2.upsert("w", [doc(8)])  # appended after the torn record was cut off
-    b2._physical("w")._writer = None
-    b2._live.clear()
+    b2.abandon()
     b3 = _open(tmp_path)
     assert set(b3.versions("w")) == {1, 2, 3, 4, 5, 6, 8}
     assert _tantivy_ids(b3) == [1, 2, 3, 4, 5, 6, 8]
@@ -295,8 +285,7 @@ def test_opening_an_index_does_not_keep_the_writer_lock(tmp_path):
     b = _open(tmp_path, flush_interval_s=3600)
     b.upsert("w", [doc(1)])
     b.upsert("w", [doc(2)])
-    b._physical("w")._writer = None  # as after kill -9: the journal holds both writes
-    b._live.clear()
+    b.abandon()  # as after kill -9: the journal holds both writes
     reader = _open(tmp_path)
     assert reader.versions("w") == {1: 1, 2: 1}
     server = _open(tmp_path)
