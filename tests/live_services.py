@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager as ContextManager
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import POSTGRES_URL
+from support import POSTGRES_URL
 
 from registry.config import REPO_ROOT
 from registry.db import throwaway_database as registry_throwaway_database

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DATA_DIR, POSTGRES_URL
 from live_services import (
     BROKER_URL,
     ES_URL,
@@ -36,6 +35,7 @@ from live_services import (
     throwaway_database,
     wait_until,
 )
+from support import DATA_DIR, POSTGRES_URL
 
 from registry.config import REPO_ROOT
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import make_settings, seed_registry
 from fastapi.testclient import TestClient
+from support import make_settings, seed_registry
 
 from api.app import create_app
 

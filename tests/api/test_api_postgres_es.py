@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import make_settings, seed_registry
 from live_services import ES_URL, needs_es, needs_postgres, throwaway_database
+from support import make_settings, seed_registry
 from test_api import *  # noqa: F403 — the same tests, on this module's ``seeded``
 
 from indexer.documents import JOBS, WORKERS

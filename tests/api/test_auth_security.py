@@ -10,9 +10,9 @@ import uuid
 import jwt
 import pytest
 from argon2 import PasswordHasher
-from conftest import make_settings
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from support import make_settings
 
 from api.app import create_app
 from registry.db import session_scope

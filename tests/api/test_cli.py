@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DATA_DIR
+from support import DATA_DIR
 
 from registry.config import REPO_ROOT
 

@@ -9,9 +9,9 @@ import sys
 import uuid
 
 import pytest
-from conftest import DATA_DIR
 from live_services import ES_URL, needs_es, needs_postgres, throwaway_database
 from sqlalchemy import text
+from support import DATA_DIR
 
 from indexer.documents import JOBS, WORKERS
 from indexer.elasticsearch import ElasticsearchBackend

@@ -11,7 +11,7 @@ import time
 
 import httpx
 import pytest
-from conftest import DATA_DIR
+from support import DATA_DIR
 
 from registry.config import REPO_ROOT
 

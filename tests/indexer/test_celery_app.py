@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import make_settings
+from support import make_settings
 
 from indexer.celery_app import app, configure
 from indexer.protocol import SearchUnavailableError

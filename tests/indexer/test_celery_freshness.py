@@ -18,7 +18,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import DATA_DIR, make_settings, seed_registry
 from fastapi.testclient import TestClient
 from live_services import (
     BROKER_URL,
@@ -32,6 +31,7 @@ from live_services import (
     wait_until,
 )
 from sqlalchemy import func, select, text
+from support import DATA_DIR, make_settings, seed_registry
 
 from api.app import create_app
 from indexer.celery_app import configure

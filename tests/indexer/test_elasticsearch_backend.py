@@ -11,10 +11,10 @@ import uuid
 
 import numpy as np
 import pytest
-from conftest import make_settings, seed_registry
 from fastapi.testclient import TestClient
 from live_services import ES_URL, needs_es
 from sqlalchemy import select
+from support import make_settings, seed_registry
 
 from api.app import create_app
 from indexer.documents import WORKERS, worker_schema

@@ -12,8 +12,8 @@ import logging
 import sqlite3
 
 import pytest
-from conftest import make_settings, seed_registry
 from sqlalchemy import select
+from support import make_settings, seed_registry
 
 from indexer.documents import JOBS, WORKERS
 from indexer.service import MAX_ATTEMPTS, Indexer

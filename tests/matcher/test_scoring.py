@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from conftest import DATA_DIR
+from support import DATA_DIR
 
 from indexer.documents import worker_document
 from matcher.scoring import Experience, score_many, score_pair

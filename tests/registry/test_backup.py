@@ -13,9 +13,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import DATA_DIR, make_settings
 from live_services import needs_postgres, throwaway_database
 from sqlalchemy import text
+from support import DATA_DIR, make_settings
 
 from indexer.documents import JOBS, WORKERS
 from indexer.service import Indexer

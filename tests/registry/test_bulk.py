@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import DATA_DIR
 from live_services import needs_postgres, throwaway_database
 from sqlalchemy import create_engine, insert, select
+from support import DATA_DIR
 
 from registry.bulk import insert_many
 from registry.models import Base, OutboxEvent, Worker

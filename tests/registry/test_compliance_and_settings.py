@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DATA_DIR
+from support import DATA_DIR
 
 from registry.compliance import cost_ceilings, fee_flags, licence_is_valid, licence_status
 from registry.config import REPO_ROOT, Settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import seed_registry
 from sqlalchemy import select
+from support import seed_registry
 
 from registry.db import session_scope
 from registry.models import JobOrder, OutboxEvent

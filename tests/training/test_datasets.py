@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import DATA_DIR
+from support import DATA_DIR
 
 from training import eval_tasks
 from training.datasets import (

@@ -110,7 +110,7 @@ def test_candidates_relevance_is_graded_from_the_true_profile_only() -> None:
 def test_candidates_workers_are_realistic_and_the_build_repeats(taxonomy) -> None:
     import datetime as dt
 
-    from conftest import DATA_DIR
+    from support import DATA_DIR
 
     from training.eval_candidates import build
 

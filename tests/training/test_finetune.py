@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import make_settings
+from support import make_settings
 
 from matcher.encoder import PACKAGED, SentenceEncoder
 from training.finetune import finetune

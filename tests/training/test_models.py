@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import DATA_DIR, make_settings, seed_registry
+from support import DATA_DIR, make_settings, seed_registry
 
 from indexer.documents import WORKERS, worker_text
 from indexer.ranking import rank_workers_for_job

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_settings
+from support import make_settings
 
 from matcher.encoder import PACKAGED, SentenceEncoder, weights_fingerprint
 

@@ -98,7 +98,7 @@ def test_demo_outcomes_follow_their_documented_preference_and_the_reranker_learn
     experience, not keyword overlap, and separates decisions on held-out job orders."""
     import datetime as dt
 
-    from conftest import make_settings
+    from support import make_settings
 
     from registry.migrate import upgrade
     from registry.seed import insert_dataset
