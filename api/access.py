@@ -19,6 +19,7 @@ from indexer.ranking import job_facts, worker_facts
 from matcher import eligibility
 from registry.compliance import job_is_matchable
 from registry.models import Application, JobOrder, Worker
+from registry.vocab import JOB_VERIFIED
 
 
 def is_applicant(session: Session, agency_id: int | None, worker_id: int) -> bool:
@@ -47,6 +48,6 @@ def agency_may_see_worker(session: Session, agency_id: int | None, worker: Worke
     if not worker.consent:
         return False
     jobs = session.scalars(select(JobOrder).where(JobOrder.agency_id == agency_id,
-                                                  JobOrder.status == "verified",
+                                                  JobOrder.status == JOB_VERIFIED,
                                                   JobOrder.deadline >= today))
     return any(is_candidate(worker, j, today) for j in jobs)

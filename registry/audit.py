@@ -17,6 +17,7 @@ from registry.compliance import (
     licence_status,
 )
 from registry.models import AccessLog, Agency, Application, Complaint, JobOrder
+from registry.vocab import COMPLAINT_RESOLVED, DEPLOYED, JOB_CLOSED, JOB_VERIFIED, LICENCE_VALID
 
 
 def agency_risk(session: Session, data_dir: Path, today: dt.date) -> list[dict[str, Any]]:
@@ -34,15 +35,15 @@ def agency_risk(session: Session, data_dir: Path, today: dt.date) -> list[dict[s
     for j in jobs.values():
         r = rows[j.agency_id]
         r["job_orders"] += 1
-        if not job_is_verified(j) and j.status != "closed":
+        if not job_is_verified(j) and j.status != JOB_CLOSED:
             r["unverified_demand"] += 1
-        if j.deadline < today and j.status == "verified":
+        if j.deadline < today and j.status == JOB_VERIFIED:
             r["expired_demand"] += 1
     for app in session.scalars(select(Application)):
         job = jobs[app.job_order_id]
         r = rows[job.agency_id]
         r["applications"] += 1
-        r["placements"] += app.status == "deployed"
+        r["placements"] += app.status == DEPLOYED
         r["contract_substitutions"] += bool(app.contract_substituted)
         ceiling = ceilings.get(job.destination)
         if app.fee_paid_bdt:
@@ -56,13 +57,13 @@ def agency_risk(session: Session, data_dir: Path, today: dt.date) -> list[dict[s
     for c in session.scalars(select(Complaint)):
         r = rows[c.agency_id]
         r["complaints"] += 1
-        r["open_complaints"] += c.status != "resolved"
+        r["open_complaints"] += c.status != COMPLAINT_RESOLVED
     for r in rows.values():
         share_above = r["fees_above_ceiling"] / r["fees_reported"] if r["fees_reported"] else 0.0
         r["share_fees_above_ceiling"] = round(share_above, 3)
         # Transparent additive score: each red flag adds points (documented in the auditor page).
         r["risk_score"] = round(
-            (40 if r["licence_status"] != "valid" and r["job_orders"] else 0)
+            (40 if r["licence_status"] != LICENCE_VALID and r["job_orders"] else 0)
             + 30 * share_above + 2 * r["open_complaints"] + 3 * r["contract_substitutions"]
             + 2 * r["unverified_demand"] + r["expired_demand"], 1)
     return sorted(rows.values(), key=lambda r: (-r["risk_score"], r["agency_id"]))

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from registry.models import Agency, JobOrder
+from registry.vocab import JOB_VERIFIED, LICENCE_EXPIRED, LICENCE_VALID
 
 # Qatar is not in the CSV; DOMAIN.md gives 100,780 (The Financial Express 2019, as Oman).
 FALLBACK_CEILINGS_BDT = {"Qatar": 100_780}
@@ -61,20 +62,41 @@ def cost_ceilings(data_dir: Path) -> dict[str, CostCeiling]:
 
 def licence_is_valid(agency: Agency, today: dt.date) -> bool:
     """Return whether the agency's licence is in force on ``today``."""
-    return agency.licence_status == "valid" and agency.licence_valid_until >= today
+    return agency.licence_status == LICENCE_VALID and agency.licence_valid_until >= today
 
 
 def licence_status(agency: Agency, today: dt.date) -> str:
     """Return ``valid``, ``expired``, ``suspended`` or ``cancelled`` as seen on ``today``."""
-    if agency.licence_status != "valid":
+    if agency.licence_status != LICENCE_VALID:
         return agency.licence_status
-    return "valid" if agency.licence_valid_until >= today else "expired"
+    return LICENCE_VALID if agency.licence_valid_until >= today else LICENCE_EXPIRED
 
 
 def job_is_verified(job: JobOrder) -> bool:
     """Return whether the demand is verified: attested demand letter and recruitment permission."""
-    return (job.status == "verified" and job.demand_letter_attested
+    return (job.status == JOB_VERIFIED and job.demand_letter_attested
             and bool(job.recruitment_permission))
+
+
+def why_not_matchable(job: JobOrder, today: dt.date) -> list[str]:
+    """Return why the job order cannot be matched on ``today`` (empty when it can).
+
+    A job order is matchable only if its demand is verified, its deadline has not passed and
+    its agency's licence is in force.
+    """
+    reasons = []
+    if not job_is_verified(job):
+        reasons.append("demand not verified (attested demand letter and recruitment "
+                       "permission needed)")
+    if job.deadline < today:
+        reasons.append(f"deadline {job.deadline.isoformat()} has passed")
+    if job.agency is None:
+        reasons.append("no agency")
+    else:
+        status = licence_status(job.agency, today)
+        if status != LICENCE_VALID:
+            reasons.append(f"agency licence is {status}")
+    return reasons
 
 
 def job_is_matchable(job: JobOrder, today: dt.date) -> bool:

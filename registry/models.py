@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from registry.vocab import APPLIED, COMPLAINT_OPEN, JOB_DRAFT, LICENCE_VALID
+
 
 class Base(DeclarativeBase):
     """Declarative base for every table."""
@@ -61,7 +63,7 @@ class Agency(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     licence_number: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
-    licence_status: Mapped[str] = mapped_column(String(20), default="valid", nullable=False)
+    licence_status: Mapped[str] = mapped_column(String(20), default=LICENCE_VALID, nullable=False)
     licence_valid_until: Mapped[dt.date] = mapped_column(Date, nullable=False)
     district: Mapped[str | None] = mapped_column(String(60))
     phone: Mapped[str | None] = mapped_column(String(30))
@@ -137,7 +139,7 @@ class JobOrder(Versioned, Base):
     demand_letter_attested: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     recruitment_permission: Mapped[str | None] = mapped_column(String(40))
     deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(12), default="draft", nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(12), default=JOB_DRAFT, nullable=False, index=True)
 
     employer: Mapped[Employer] = relationship(lazy="joined")
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -153,7 +155,7 @@ class Application(Versioned, Base):
     job_order_id: Mapped[int] = mapped_column(ForeignKey("job_orders.id"), nullable=False)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
     # applied | shortlisted | selected | rejected | deployed
-    status: Mapped[str] = mapped_column(String(12), default="applied", nullable=False)
+    status: Mapped[str] = mapped_column(String(12), default=APPLIED, nullable=False)
     fee_paid_bdt: Mapped[float | None] = mapped_column(Float)
     contract_substituted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
@@ -169,7 +171,7 @@ class Complaint(Versioned, Base):
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     category: Mapped[str] = mapped_column(String(40), nullable=False)
     text: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    status: Mapped[str] = mapped_column(String(20), default="open", nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default=COMPLAINT_OPEN, nullable=False)
 
 
 class Attestation(Base):

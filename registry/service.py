@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.models import Agency, Attestation, Employer, JobOrder, OutboxEvent, Worker
+from registry.vocab import JOB_CLOSED, JOB_VERIFIED
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 8
@@ -153,11 +154,11 @@ def expire_job_orders(session: Session, today: dt.date) -> list[int]:
 
     Each closed order gets a version bump and an outbox row, so the index drops it from search.
     """
-    jobs = list(session.scalars(select(JobOrder).where(JobOrder.status == "verified",
+    jobs = list(session.scalars(select(JobOrder).where(JobOrder.status == JOB_VERIFIED,
                                                        JobOrder.deadline < today)
                                 .order_by(JobOrder.id)))
     for job in jobs:
-        job.status = "closed"
+        job.status = JOB_CLOSED
         job.version += 1
         session.flush()
         _outbox(session, job, "upsert")

@@ -13,24 +13,48 @@ from typing import Final, Literal
 MAX_ID: Final = 2**31 - 1
 MAX_OFFSET: Final = 1_000_000
 
+# Status vocabularies: code compares with these names, never with string literals (the Literal
+# types below are the same words for pydantic and the OpenAPI spec; tests/registry checks that
+# they agree).
+JOB_DRAFT: Final = "draft"
+JOB_VERIFIED: Final = "verified"  # demand letter attested, recruitment permission given
+JOB_CLOSED: Final = "closed"  # filled, withdrawn, or past its deadline (expire_job_orders)
 JobStatus = Literal["draft", "verified", "closed"]
-JOB_STATUSES: Final[tuple[str, ...]] = ("draft", "verified", "closed")
-LicenceStatus = Literal["valid", "suspended", "cancelled"]
+JOB_STATUSES: Final[tuple[str, ...]] = (JOB_DRAFT, JOB_VERIFIED, JOB_CLOSED)
+
+LICENCE_VALID: Final = "valid"
+LICENCE_EXPIRED: Final = "expired"  # derived: a valid licence past licence_valid_until
+LICENCE_SUSPENDED: Final = "suspended"
+LICENCE_CANCELLED: Final = "cancelled"
+LicenceStatus = Literal["valid", "suspended", "cancelled"]  # what is stored (expiry is derived)
+LICENCE_STATUSES: Final[tuple[str, ...]] = (LICENCE_VALID, LICENCE_SUSPENDED, LICENCE_CANCELLED)
+LicenceState = Literal["valid", "expired", "suspended", "cancelled"]  # as seen on a day
+
+APPLIED: Final = "applied"
+SHORTLISTED: Final = "shortlisted"
+SELECTED: Final = "selected"
+REJECTED: Final = "rejected"
+DEPLOYED: Final = "deployed"
 OutcomeStatus = Literal["shortlisted", "selected", "rejected", "deployed"]
-APPLICATION_STATUSES: Final[tuple[str, ...]] = (
-    "applied", "shortlisted", "selected", "rejected", "deployed")
+ApplicationStatus = Literal["applied", "shortlisted", "selected", "rejected", "deployed"]
+APPLICATION_STATUSES: Final[tuple[str, ...]] = (APPLIED, SHORTLISTED, SELECTED, REJECTED,
+                                                DEPLOYED)
+
+COMPLAINT_OPEN: Final = "open"
+COMPLAINT_RESOLVED: Final = "resolved"
+
 Gender = Literal["male", "female"]
 
 # Which outcome an officer may record after which: a worker is deployed only after being
 # selected, selected only after being shortlisted (or having applied and been shortlisted).
 # ``None`` is "no application yet": only a shortlisting of a consenting, eligible worker opens one.
 OUTCOME_TRANSITIONS: Final[dict[str | None, frozenset[str]]] = {
-    None: frozenset({"shortlisted"}),
-    "applied": frozenset({"shortlisted", "rejected"}),
-    "shortlisted": frozenset({"selected", "rejected"}),
-    "selected": frozenset({"deployed", "rejected"}),
-    "rejected": frozenset({"shortlisted"}),
-    "deployed": frozenset(),
+    None: frozenset({SHORTLISTED}),
+    APPLIED: frozenset({SHORTLISTED, REJECTED}),
+    SHORTLISTED: frozenset({SELECTED, REJECTED}),
+    SELECTED: frozenset({DEPLOYED, REJECTED}),
+    REJECTED: frozenset({SHORTLISTED}),
+    DEPLOYED: frozenset(),
 }
 
 # Languages a worker may speak or a job order may require (English names, as the demand letters

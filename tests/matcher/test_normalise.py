@@ -1,4 +1,4 @@
-"""Normalisation: free text → ESCO occupations / skills (matcher.normalise, api.cli_quality)."""
+"""Normalisation: free text → ESCO occupations / skills (matcher.normalise, api.cli.taxonomy)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from api.cli_quality import stream_rank
+from api.cli.taxonomy import stream_rank
 from matcher.encoder import HashingEncoder
 from matcher.normalise import (
     Concept,

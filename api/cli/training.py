@@ -8,15 +8,12 @@ from typing import Annotated
 
 import typer
 
+from api.cli.context import settings
+from registry.config import Settings
+
 train_app = typer.Typer(help="Train models from the taxonomy and recorded outcomes.",
                         no_args_is_help=True)
 models_app = typer.Typer(help="List and activate trained model artefacts.", no_args_is_help=True)
-
-
-def _settings():  # type: ignore[no-untyped-def]
-    from api.cli import _settings as cli_settings
-
-    return cli_settings()
 
 
 def _log(msg: str) -> None:
@@ -25,6 +22,7 @@ def _log(msg: str) -> None:
 
 @train_app.command("encoder")
 def train_encoder(
+    ctx: typer.Context,
     max_minutes: Annotated[float, typer.Option(help="training time budget (evaluation extra)")]
     = 20.0,
     max_steps: Annotated[int | None, typer.Option(help="stop after this many batches")] = None,
@@ -44,7 +42,7 @@ def train_encoder(
     """Fine-tune the encoder on ESCO/O*NET pairs; evaluate before and after; save an artefact."""
     from training.finetune import DEFAULT_SOURCES, finetune, summarise
 
-    s = _settings()
+    s = settings(ctx)
     sources = [*DEFAULT_SOURCES, *(["outcome"] if outcomes else [])]
     out = finetune(s, name=name, max_minutes=max_minutes, max_steps=max_steps,
                    batch_size=batch_size, lr=lr, sources=sources, max_examples=max_examples,
@@ -58,6 +56,7 @@ def train_encoder(
 
 @train_app.command("reranker")
 def train_reranker_cmd(
+    ctx: typer.Context,
     synthetic: Annotated[bool, typer.Option(help="train on synthetic outcomes with a known "
                                                  "preference instead of the registry's")] = False,
     activate: Annotated[bool, typer.Option(help="activate it if it beats the hand-set weights")]
@@ -67,7 +66,7 @@ def train_reranker_cmd(
     from training.models import models_dir, write_pointer
     from training.reranker import outcome_table, save_reranker, synthetic_outcomes, train_reranker
 
-    s = _settings()
+    s = settings(ctx)
     table = synthetic_outcomes() if synthetic else outcome_table(s)
     result = train_reranker(table)
     typer.echo(result.message)
@@ -85,11 +84,12 @@ def train_reranker_cmd(
 
 
 @models_app.command("list")
-def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def models_list(ctx: typer.Context,
+                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List model artefacts, newest first (* = active)."""
     from training.models import list_models
 
-    s = _settings()
+    s = settings(ctx)
     infos = list_models(s.var_dir)
     if as_json:
         typer.echo(json.dumps([{"name": i.name, "kind": i.kind, "created": i.created,
@@ -107,6 +107,7 @@ def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 
 @models_app.command("activate")
 def models_activate(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="artefact name, 'packaged' or 'hand-set'")],
     wait: Annotated[bool, typer.Option(help="re-index in this process and wait")] = False,
 ) -> None:
@@ -120,7 +121,7 @@ def models_activate(
         resolve,
     )
 
-    s = _settings()
+    s = settings(ctx)
     try:
         kind = "encoder" if name == PACKAGED_NAME else "reranker" if name == HAND_SET_NAME \
             else resolve(s.var_dir, name).kind
@@ -139,7 +140,7 @@ def models_activate(
                "version is swapped in and the pointer written when it is complete")
 
 
-def _encoder_ref(s, name: str | None) -> str:  # type: ignore[no-untyped-def]
+def _encoder_ref(s: Settings, name: str | None) -> str:
     """The encoder reference for NAME ('packaged', an artefact name), or the one in use."""
     from matcher.encoder import PACKAGED
     from training.models import PACKAGED_NAME, UnknownModelError, resolve
@@ -161,6 +162,7 @@ def _encoder_ref(s, name: str | None) -> str:  # type: ignore[no-untyped-def]
 
 @models_app.command("export-onnx")
 def models_export_onnx(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="encoder artefact or 'packaged' "
                                                     "(default: the encoder in use)")] = None,
     texts: Annotated[int, typer.Option(min=3, help="real ESCO texts to check cosine on")] = 300,
@@ -170,7 +172,7 @@ def models_export_onnx(
     """Export the encoder to ONNX fp32 + int8; approve a variant for bulk encoding if faithful."""
     from training.onnx_export import export_and_measure
 
-    s = _settings()
+    s = settings(ctx)
     ref = _encoder_ref(s, name)
     try:
         report = export_and_measure(ref, texts, threads, cache_dir=s.cache_dir,
@@ -190,6 +192,7 @@ def models_export_onnx(
 
 @models_app.command("distill")
 def models_distill(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="encoder artefact or 'packaged' "
                                                     "(default: the encoder in use)")] = None,
     pca_dims: Annotated[int, typer.Option(min=2, help="dimensions of the static vectors")] = 256,
@@ -197,7 +200,7 @@ def models_distill(
     """Distil the encoder into a static model2vec model (its own vector space)."""
     from training.distill import distill
 
-    s = _settings()
+    s = settings(ctx)
     try:
         out = distill(_encoder_ref(s, name), pca_dims=pca_dims, cache_dir=s.cache_dir)
     except RuntimeError as exc:

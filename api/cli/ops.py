@@ -1,4 +1,4 @@
-"""Operations commands of the ``shetu`` CLI: Celery worker and beat (``scale`` extra), backups."""
+"""``shetu worker|beat|backup|restore``: Celery worker and beat (``scale`` extra), backups."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from typing import Annotated
 
 import typer
 
+from api.cli.context import indexer, settings
 
-def worker(concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+
+def worker(ctx: typer.Context,
+           concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
            pool: Annotated[str, typer.Option(help="prefork or solo")] = "prefork",
            loglevel: Annotated[str, typer.Option()] = "info") -> None:
     """Run a Celery worker that drains the outbox into the search indexes."""
-    from api.cli import _settings
     from indexer.celery_app import configure
 
-    s = _settings()
+    s = settings(ctx)
     app = configure(s)
     # One INFO line per HTTP request to Elasticsearch drowns the task log.
     logging.getLogger("elastic_transport.transport").setLevel(logging.WARNING)
@@ -28,24 +30,23 @@ def worker(concurrency: Annotated[int, typer.Option(min=1, help="worker processe
                      "--hostname=shetu@%h"])
 
 
-def beat(loglevel: Annotated[str, typer.Option()] = "info") -> None:
+def beat(ctx: typer.Context, loglevel: Annotated[str, typer.Option()] = "info") -> None:
     """Run Celery beat: outbox safety net, job-order expiry, nightly reconcile."""
-    from api.cli import _settings
     from indexer.celery_app import configure
 
-    s = _settings()
+    s = settings(ctx)
     app = configure(s)
     s.var_dir.mkdir(parents=True, exist_ok=True)
     app.start(["beat", f"--loglevel={loglevel}",
                f"--schedule={s.var_dir / 'celerybeat-schedule'}"])
 
 
-def backup(path: Annotated[Path, typer.Argument(help="archive to write (a .tar file)")]) -> None:
+def backup(ctx: typer.Context,
+           path: Annotated[Path, typer.Argument(help="archive to write (a .tar file)")]) -> None:
     """Write a consistent backup of the registry (SQLite or PostgreSQL) with a manifest."""
-    from api.cli import _settings
     from registry.backup import BackupError, create_backup
 
-    s = _settings()
+    s = settings(ctx)
     try:
         manifest = create_backup(s.database_url, path,
                                  progress=lambda m: typer.echo(m, err=True))
@@ -56,16 +57,16 @@ def backup(path: Annotated[Path, typer.Argument(help="archive to write (a .tar f
                + ", ".join(f"{n} {t}" for t, n in manifest.counts.items()))
 
 
-def restore(path: Annotated[Path, typer.Argument(help="archive written by `shetu backup`")],
+def restore(ctx: typer.Context,
+            path: Annotated[Path, typer.Argument(help="archive written by `shetu backup`")],
             yes: Annotated[bool, typer.Option("--yes", help="replace a database that has "
                                               "records (nothing is asked)")] = False) -> None:
     """Replace the registry with a backup, migrate it to head, rebuild the search index."""
     from tqdm import tqdm
 
-    from api.cli import _indexer, _settings
     from registry.backup import BackupError, restore_backup
 
-    s = _settings()
+    s = settings(ctx)
     try:
         manifest = restore_backup(s.database_url, path, overwrite=yes,
                                   progress=lambda m: typer.echo(m, err=True))
@@ -75,7 +76,7 @@ def restore(path: Annotated[Path, typer.Argument(help="archive written by `shetu
     typer.echo(f"restored {manifest.database} backup of {manifest.created_at}: "
                + ", ".join(f"{n} {t}" for t, n in manifest.counts.items()))
     # The index still describes the replaced records: rebuild it from the restored registry.
-    ix = _indexer(s)
+    ix = indexer(s)
     total = manifest.counts.get("workers", 0) + manifest.counts.get("job_orders", 0)
     with tqdm(total=total, desc="reindex", unit="doc", file=sys.stderr) as bar:
         counts = ix.reindex(progress=bar.update)

@@ -1,4 +1,4 @@
-"""CLI commands: ``shetu occupations rank``, ``shetu skills rank`` and ``shetu eval``.
+"""``shetu occupations rank``, ``shetu skills rank`` and ``shetu eval``.
 
 ``rank`` reads one query per line on stdin and writes one JSON object per line on stdout, in
 input order: ``{"query": str, "results": [{"uri", "code", "label", "score"}, ...]}`` (skills have
@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 import typer
 
+from api.cli.context import settings
 from matcher.normalise import ConceptRanker, clean_query
 
 occupations_app = typer.Typer(help="Normalise text to ESCO occupations.", no_args_is_help=True)
 skills_app = typer.Typer(help="Normalise text to ESCO skills.", no_args_is_help=True)
-
 
 
 @occupations_app.callback()
@@ -65,12 +65,6 @@ def stream_rank(ranker: ConceptRanker, stdin: IO[bytes], stdout: IO[str], top_k:
     return count
 
 
-def _settings() -> Any:
-    from registry.config import get_settings
-
-    return get_settings()
-
-
 def _check_lang(lang: str | None) -> str | None:
     if lang is not None and lang not in LANGS:
         raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}")
@@ -79,25 +73,27 @@ def _check_lang(lang: str | None) -> str | None:
 
 @occupations_app.command("rank")
 def rank_occupations(
+    ctx: typer.Context,
     top: int = typer.Option(10, "--top", "-k", min=1, max=200, help="results per query"),
     lang: str | None = typer.Option(None, "--lang", help="en or bn (default: auto-detect)"),
 ) -> None:
     """Rank ESCO occupations for each line of stdin (JSON lines on stdout)."""
     from matcher.normalise import get_occupation_ranker
 
-    ranker = get_occupation_ranker(_settings())
+    ranker = get_occupation_ranker(settings(ctx))
     stream_rank(ranker, sys.stdin.buffer, sys.stdout, top, _check_lang(lang))
 
 
 @skills_app.command("rank")
 def rank_skills(
+    ctx: typer.Context,
     top: int = typer.Option(10, "--top", "-k", min=1, max=200, help="results per query"),
     lang: str | None = typer.Option(None, "--lang", help="en or bn (default: auto-detect)"),
 ) -> None:
     """Rank ESCO skills for each line of stdin (JSON lines on stdout)."""
     from matcher.normalise import get_skill_ranker
 
-    ranker = get_skill_ranker(_settings())
+    ranker = get_skill_ranker(settings(ctx))
     stream_rank(ranker, sys.stdin.buffer, sys.stdout, top, _check_lang(lang))
 
 
