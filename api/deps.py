@@ -17,6 +17,7 @@ from indexer.service import Indexer
 from registry.config import Settings
 from registry.db import get_sessionmaker
 from registry.models import User
+from registry.security import may_sign_in
 from registry.vocab import MAX_ID, MAX_OFFSET
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -74,7 +75,7 @@ def _user_from_token(token: str | None, settings: Settings, session: Session) ->
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}",
                             headers={"WWW-Authenticate": "Bearer"}) from exc
     user = session.scalar(select(User).where(User.username == claims.get("sub")))
-    if user is None or (user.is_demo and not settings.demo_accounts):
+    if user is None or not may_sign_in(user, allow_demo=bool(settings.demo_accounts)):
         raise unauthorized  # a demo user's old token dies with the demo accounts
     return CurrentUser(user.id, user.username, user.role, user.agency_id, user.worker_id)
 

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from indexer.protocol import InvalidFilterError, SearchUnavailableError
 from matcher.normalise import RankerNotReadyError
 from registry.idempotency import IdempotencyMismatchError
+from registry.security import SignInBusyError, SignInThrottledError, WrongCredentialsError
 from registry.service import (
     ConflictError,
     ForbiddenError,
@@ -26,7 +27,8 @@ from registry.service import (
     PreconditionFailedError,
 )
 
-# domain error → (status, extra headers)
+# The one table of domain error → (status, extra headers); the most specific class listed wins.
+# An error with a ``retry_after`` attribute sends it as Retry-After instead of the default here.
 STATUS: dict[type[Exception], tuple[int, dict[str, str]]] = {
     NotFoundError: (status.HTTP_404_NOT_FOUND, {}),
     ForbiddenError: (status.HTTP_403_FORBIDDEN, {}),
@@ -35,6 +37,9 @@ STATUS: dict[type[Exception], tuple[int, dict[str, str]]] = {
     IdempotencyMismatchError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
     InvalidRecordError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
     InvalidFilterError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
+    WrongCredentialsError: (status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"}),
+    SignInThrottledError: (status.HTTP_429_TOO_MANY_REQUESTS, {}),
+    SignInBusyError: (status.HTTP_503_SERVICE_UNAVAILABLE, {}),
     SearchUnavailableError: (status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "5"}),
     RankerNotReadyError: (status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "30"}),
 }
@@ -60,11 +65,20 @@ def validation_detail(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str,
     return msg, out
 
 
+def status_of(exc: Exception) -> tuple[int, dict[str, str]]:
+    """Return the HTTP status and headers of a domain error (its most specific table entry)."""
+    code, headers = next(STATUS[k] for k in type(exc).__mro__ if k in STATUS)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {**headers, "Retry-After": str(retry_after)}
+    return code, headers
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the error table and the validation handler on ``app``."""
 
     async def domain(_r: Request, exc: Exception) -> JSONResponse:
-        code, headers = next(v for k, v in STATUS.items() if isinstance(exc, k))
+        code, headers = status_of(exc)
         detail = str(exc)
         if isinstance(exc, SearchUnavailableError):
             detail = f"search is unavailable: {exc}"

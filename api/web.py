@@ -14,9 +14,11 @@ from api.auth import COOKIE_NAME, InvalidTokenError, create_token, revoke_token
 from api.deps import CurrentUser, IdPath, IndexerDep, SessionDep, SettingsDep, current_user
 from api.i18n.render import render
 from api.security import client_address, cookie_secure, signin_throttle
+from api.serializers import eligible_jobs_out
+from api.writes import Writes
 from indexer.ranking import rank_jobs_for_worker, rank_workers_for_job
 from registry import service
-from registry.audit import agency_risk, log_access
+from registry.audit import agency_risk
 from registry.compliance import job_is_matchable
 from registry.models import JobOrder, Worker
 from registry.security import (
@@ -143,9 +145,8 @@ def officer_job(job_order_id: IdPath, request: Request, settings: SettingsDep,
     result = None
     if job_is_matchable(job, dt.date.today()):
         result = rank_workers_for_job(ix, job, limit=25)
-        log_access(session, username=user.username, role=user.role, action="rank_candidates",
-                   worker_ids=[m.id for m in result.items], job_order_id=job.id)
-        session.commit()
+        Writes(session, ix).log_view(user, "rank_candidates", [m.id for m in result.items],
+                                     job.id)
     names = {}
     if result:
         ids = [m.id for m in result.items]
@@ -162,7 +163,10 @@ def worker_page(request: Request, settings: SettingsDep, session: SessionDep, ix
     if user.worker_id is None:
         raise HTTPException(404, "this account has no worker profile")
     w = service.get(session, Worker, user.worker_id)
-    jobs = rank_jobs_for_worker(ix, w, limit=15, session=session)
+    today = dt.date.today()
+    result = rank_jobs_for_worker(ix, w, today=today, limit=15, session=session)
+    jobs = eligible_jobs_out(result, ix.taxonomy, settings.data_dir, today).model_dump(
+        mode="json", exclude_unset=True)  # the same shapes as GET /api/v1/me/eligible-jobs
     _add_occupations(session, ix, jobs["items"] + jobs["not_eligible"])
     return render(request, "worker.html", {"w": w, **jobs}, user=user)
 

@@ -27,7 +27,7 @@ from matcher.scoring import (
     score_pair,
     skill_coverage,
 )
-from registry.compliance import cost_ceilings, job_is_matchable, licence_status
+from registry.compliance import job_is_matchable
 from registry.models import JobOrder, Worker
 
 CONSENT = Clause("consent", "eq", True)
@@ -126,8 +126,31 @@ def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
     return CandidateList(scored, {k: v for k, v in excluded.items() if v}, eligible_total)
 
 
+@dataclass
+class JobMatch:
+    """One matchable job order for a worker: its score, skills and the rules the worker fails.
+
+    ``failures`` is empty when the worker is eligible. ``api.serializers`` shapes it as JSON.
+    """
+
+    job: JobOrder
+    score: float
+    parts: dict[str, float]
+    matched_skills: list[str]
+    missing_skills: list[str]
+    failures: list[eligibility.Failure]
+
+
+@dataclass
+class JobMatches:
+    """Jobs a worker is eligible for and jobs they fail a rule of, each best first."""
+
+    items: list[JobMatch]
+    not_eligible: list[JobMatch]
+
+
 def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = None,
-                         limit: int = 20, session: Session | None = None) -> dict[str, Any]:
+                         limit: int = 20, session: Session | None = None) -> JobMatches:
     """Rank the matchable job orders for a worker: eligible ones, and what the others need.
 
     Pass the caller's ``session`` inside a request: a second connection per request deadlocks
@@ -135,7 +158,6 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
     """
     ix.ensure_indexes()
     today = today or dt.date.today()
-    ceilings = cost_ceilings(ix.settings.data_dir)
     text = worker_text(worker, ix.taxonomy)
     doc = ix.backend.get(WORKERS, worker.id)
     vector = doc.vector if doc is not None and doc.vector is not None else \
@@ -150,7 +172,8 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
     exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), float(e.get("years", 0)),
                       e.get("confidence", 1.0))
            for e in (doc.payload.get("experience", []) if doc is not None else [])]
-    eligible, not_eligible = [], []
+    eligible: list[JobMatch] = []
+    not_eligible: list[JobMatch] = []
     with nullcontext(session) if session is not None else ix.sessions() as s:
         jobs = list(s.scalars(select(JobOrder).where(JobOrder.id.in_(list(by_id)))))
         for job in jobs:
@@ -165,28 +188,10 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
                 job_isco=occ.isco_group if occ else "", worker_skills=worker.skills or [],
                 worker_experience=exp, weights=weights,
                 occupation_skills=ix.taxonomy.essential)
-            ceiling = ceilings.get(job.destination)
-            item = {
-                "job_order_id": job.id, "title": job.title, "score": round(total, 4),
-                "score_parts": parts, "destination": job.destination,
-                "cost_ceiling_bdt": ceiling.amount_bdt if ceiling else None,
-                "cost_ceiling_source": ceiling.publisher if ceiling else None,
-                "wage": {"amount": job.wage_amount, "currency": job.wage_currency},
-                "deadline": job.deadline.isoformat(),
-                "agency": {"id": job.agency.id, "name": job.agency.name,
-                           "licence_number": job.agency.licence_number,
-                           "licence_status": licence_status(job.agency, today)},
-                "matched_skills": [ix.taxonomy.skill_label(x) for x in matched],
-                "missing": [{"kind": "skill", "what": ix.taxonomy.skill_label(x)}
-                            for x in missing],
-            }
             failures = eligibility.check(wf, job_facts(job))
-            if failures:
-                item["missing"] = [{"kind": f.code, "what": f.reason, "what_bn": f.reason_bn,
-                                    "fix": f.fix} for f in failures] + item["missing"]
-                not_eligible.append(item)
-            else:
-                eligible.append(item)
-    eligible.sort(key=lambda x: (-x["score"], x["job_order_id"]))
-    not_eligible.sort(key=lambda x: (-x["score"], x["job_order_id"]))
-    return {"items": eligible[:limit], "not_eligible": not_eligible[:limit]}
+            match = JobMatch(job, round(total, 4), parts, list(matched), list(missing),
+                             list(failures))
+            (not_eligible if failures else eligible).append(match)
+    eligible.sort(key=lambda m: (-m.score, m.job.id))
+    not_eligible.sort(key=lambda m: (-m.score, m.job.id))
+    return JobMatches(eligible[:limit], not_eligible[:limit])

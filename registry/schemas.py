@@ -25,6 +25,7 @@ from registry.vocab import (
     Gender,
     JobStatus,
     LicenceStatus,
+    OutcomeStatus,
     normalise_languages,
 )
 
@@ -312,3 +313,10 @@ class JobOrderPatch(InModel):
     @classmethod
     def _plausible(cls, v: dt.date | None) -> dt.date | None:
         return _dates_plausible(v, "deadline")
+
+
+class OutcomeIn(InModel):
+    """An officer's decision about one worker for one job order."""
+
+    worker_id: Id
+    status: OutcomeStatus

@@ -99,6 +99,13 @@ class SignInThrottledError(SignInError):
         self.busy = busy
 
 
+class SignInBusyError(SignInThrottledError):
+    """Every password-hashing slot stayed taken: the server is busy, not the account throttled."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after, busy=True)
+
+
 @dataclass
 class SignInThrottle:
     """Failed sign-ins per account and per client address, and a bound on concurrent hashing.
@@ -189,12 +196,18 @@ class SignInThrottle:
     def hashing(self) -> Iterator[None]:
         """Hold one hashing slot, or raise SignInThrottledError(busy=True) if none frees up."""
         if not self._slots.acquire(timeout=self.hash_wait_s):
-            raise SignInThrottledError("the server is busy signing people in: try again in "
-                                       "a second", 1, busy=True)
+            raise SignInBusyError("the server is busy signing people in: try again in a "
+                                  "second", 1)
         try:
             yield
         finally:
             self._slots.release()
+
+
+def may_sign_in(user: User, *, allow_demo: bool) -> bool:
+    """Return whether ``user`` may use the service: demo accounts only where they are allowed
+    (never in production). Checked at sign-in and on every token or cookie presented."""
+    return allow_demo or not user.is_demo
 
 
 def authenticate(session: Session, username: str, password: str, *, allow_demo: bool,
@@ -212,7 +225,7 @@ def authenticate(session: Session, username: str, password: str, *, allow_demo: 
     user = session.scalar(select(User).where(User.username == username))
     with throttle.hashing():
         ok = verify_password(password, user.password_hash if user else _dummy_hash())
-        if ok and user is not None and (allow_demo or not user.is_demo):
+        if ok and user is not None and may_sign_in(user, allow_demo=allow_demo):
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
                 session.commit()

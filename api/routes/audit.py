@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, require
+from api.schemas import AccessLogPage, AccessRow, AgencyRiskList
 from registry.audit import access_log_query, access_row_worker_ids, agency_risk
 from registry.vocab import MAX_ID
 
@@ -24,13 +25,17 @@ def csv_safe(value: object) -> object:
         return "'" + value
     return value
 
+
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
-@router.get("/agencies", response_model=None)
+@router.get("/agencies", response_model=None, responses={200: {
+    "model": AgencyRiskList, "description": "JSON, or with ``format=csv`` a CSV download",
+    "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def agencies(session: SessionDep, settings: SettingsDep,
              _user: CurrentUser = require("auditor", "admin"),
-             format: str = Query("json", pattern="^(json|csv)$")) -> Response | dict:  # noqa: A002
+             format: str = Query("json", pattern="^(json|csv)$"),  # noqa: A002
+             ) -> Response | AgencyRiskList:
     """Per-agency risk, riskiest first; ``format=csv`` downloads it."""
     rows = agency_risk(session, settings.data_dir, dt.date.today())
     if format == "csv":
@@ -40,16 +45,17 @@ def agencies(session: SessionDep, settings: SettingsDep,
         w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
         return Response(buf.getvalue(), media_type="text/csv",
                         headers={"Content-Disposition": "attachment; filename=agency-risk.csv"})
-    return {"items": rows, "total": len(rows)}
+    return AgencyRiskList.model_validate({"items": rows, "total": len(rows)})
 
 
 @router.get("/access-log")
 def access_log(session: SessionDep, _user: CurrentUser = require("auditor", "admin"),
                worker_id: int | None = Query(None, ge=1, le=MAX_ID),
-               limit: int = Query(100, ge=1, le=1000)) -> dict:
+               limit: int = Query(100, ge=1, le=1000)) -> AccessLogPage:
     """Who looked at which worker, newest first (a ranked list is one row naming every worker
     it showed)."""
     q = access_log_query(worker_id=worker_id).limit(limit)
-    return {"items": [{"at": r.at.isoformat() if r.at else None, "username": r.username,
-                       "role": r.role, "action": r.action, "worker_ids": access_row_worker_ids(r),
-                       "job_order_id": r.job_order_id} for r in session.scalars(q)]}
+    return AccessLogPage(items=[
+        AccessRow(at=r.at, username=r.username, role=r.role, action=r.action,
+                  worker_ids=access_row_worker_ids(r), job_order_id=r.job_order_id)
+        for r in session.scalars(q)])

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import COOKIE_NAME, create_token, revoke_token
 from api.deps import SessionDep, SettingsDep, current_user, oauth2
+from api.schemas import Token
 from api.security import client_address, signin_throttle
-from registry.security import (
-    SignInThrottle,
-    SignInThrottledError,
-    WrongCredentialsError,
-    authenticate,
-)
+from registry.security import SignInThrottle, authenticate
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -25,22 +21,16 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
                                   503: {"description": "too many sign-ins at once (Retry-After)"}})
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
           session: SessionDep, settings: SettingsDep,
-          throttle: Annotated[SignInThrottle, Depends(signin_throttle)]) -> dict[str, str]:
-    """Exchange a username and password for a bearer token (the web form's rule)."""
-    try:
-        user = authenticate(session, form.username, form.password,
-                            allow_demo=bool(settings.demo_accounts), throttle=throttle,
-                            address=client_address(request))
-    except WrongCredentialsError as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc),
-                            headers={"WWW-Authenticate": "Bearer"}) from exc
-    except SignInThrottledError as exc:
-        code = status.HTTP_503_SERVICE_UNAVAILABLE if exc.busy else \
-            status.HTTP_429_TOO_MANY_REQUESTS
-        raise HTTPException(code, str(exc), headers={"Retry-After": str(exc.retry_after)}) from exc
-    return {"access_token": create_token(user.username, user.role, settings.secret_key,
-                                         settings.token_minutes),
-            "token_type": "bearer"}
+          throttle: Annotated[SignInThrottle, Depends(signin_throttle)]) -> Token:
+    """Exchange a username and password for a bearer token (the web form's rule).
+
+    Refusals (wrong credentials 401, throttled 429, busy 503) are ``registry.security`` errors
+    that ``api.errors`` answers."""
+    user = authenticate(session, form.username, form.password,
+                        allow_demo=bool(settings.demo_accounts), throttle=throttle,
+                        address=client_address(request))
+    return Token(access_token=create_token(user.username, user.role, settings.secret_key,
+                                           settings.token_minutes), token_type="bearer")
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT,

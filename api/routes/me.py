@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, status
+import datetime as dt
 
+from fastapi import APIRouter, Query
+
+from api.access import own_worker
 from api.deps import CurrentUser, IndexerDep, SessionDep, require
-from api.serializers import worker_json
+from api.schemas import EligibleJobs, WorkerOut
+from api.serializers import eligible_jobs_out, worker_out
 from indexer.ranking import rank_jobs_for_worker
-from registry import service
-from registry.models import Worker
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 
 
-def _own_worker(session, user: CurrentUser) -> Worker:  # type: ignore[no-untyped-def]
-    if user.worker_id is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "this account has no worker profile")
-    return service.get(session, Worker, user.worker_id)
-
-
-@router.get("")
-def me(session: SessionDep, user: CurrentUser = require("worker")) -> dict:
+@router.get("", response_model_exclude_unset=True)
+def me(session: SessionDep, user: CurrentUser = require("worker")) -> WorkerOut:
     """Return the worker's own profile."""
-    return worker_json(_own_worker(session, user), private=True)
+    return worker_out(own_worker(session, user), private=True)
 
 
-@router.get("/eligible-jobs")
+@router.get("/eligible-jobs", response_model_exclude_unset=True)
 def eligible_jobs(session: SessionDep, ix: IndexerDep, user: CurrentUser = require("worker"),
-                  limit: int = Query(20, ge=1, le=100)) -> dict:
+                  limit: int = Query(20, ge=1, le=100)) -> EligibleJobs:
     """Verified jobs the worker is eligible for, best first; and what the others need."""
-    return rank_jobs_for_worker(ix, _own_worker(session, user), limit=limit, session=session)
+    today = dt.date.today()
+    result = rank_jobs_for_worker(ix, own_worker(session, user), today=today, limit=limit,
+                                  session=session)
+    return eligible_jobs_out(result, ix.taxonomy, ix.settings.data_dir, today)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from api.deps import IndexerDep, SettingsDep, UserDep
+from api.schemas import ConceptResults, Suggestions
 from matcher.normalise import get_occupation_ranker, get_skill_ranker, suggest_concepts
 from registry.schemas import InModel
 
@@ -19,20 +20,22 @@ router = APIRouter(prefix="/api/v1/taxonomy", tags=["taxonomy"])
 Lang = Literal["en", "bn"] | None
 
 
-@router.get("/occupations")
+@router.get("/occupations", response_model_exclude_unset=True)
 def occupations(settings: SettingsDep, _user: UserDep, q: str = Query(..., max_length=20_000),
-                top: int = Query(10, ge=1, le=50), lang: Lang = None) -> dict:
+                top: int = Query(10, ge=1, le=50), lang: Lang = None) -> ConceptResults:
     """Rank ESCO occupations for a job title, job ad or self-description (en or bn)."""
     ranker = get_occupation_ranker(settings, wait=False)
-    return {"query": q, "results": ranker.rank(q, top_k=top, lang=lang)}
+    return ConceptResults.model_validate({"query": q,
+                                          "results": ranker.rank(q, top_k=top, lang=lang)})
 
 
-@router.get("/skills")
+@router.get("/skills", response_model_exclude_unset=True)
 def skills(settings: SettingsDep, _user: UserDep, q: str = Query(..., max_length=20_000),
-           top: int = Query(10, ge=1, le=50), lang: Lang = None) -> dict:
+           top: int = Query(10, ge=1, le=50), lang: Lang = None) -> ConceptResults:
     """Rank ESCO skills for a text."""
     ranker = get_skill_ranker(settings, wait=False)
-    return {"query": q, "results": ranker.rank(q, top_k=top, lang=lang)}
+    return ConceptResults.model_validate({"query": q,
+                                          "results": ranker.rank(q, top_k=top, lang=lang)})
 
 
 class SuggestIn(InModel):
@@ -42,9 +45,10 @@ class SuggestIn(InModel):
     lang: Lang = None
 
 
-@router.post("/suggest")
-def suggest(body: SuggestIn, settings: SettingsDep, ix: IndexerDep, _user: UserDep) -> dict:
+@router.post("/suggest", response_model_exclude_unset=True)
+def suggest(body: SuggestIn, settings: SettingsDep, ix: IndexerDep,
+            _user: UserDep) -> Suggestions:
     """Suggest ESCO occupations and skills, with scores, for a record given only as text."""
-    return suggest_concepts(body.text, get_occupation_ranker(settings, wait=False),
-                            get_skill_ranker(settings, wait=False),
-                            ix.taxonomy, lang=body.lang)
+    return Suggestions.model_validate(suggest_concepts(
+        body.text, get_occupation_ranker(settings, wait=False),
+        get_skill_ranker(settings, wait=False), ix.taxonomy, lang=body.lang))
