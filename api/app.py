@@ -1,4 +1,8 @@
-"""The FastAPI application: JSON API under /api/v1, web pages, health and metrics."""
+"""The FastAPI application: JSON API under /api/v1, web pages, health and metrics.
+
+``create_app`` reads as the list of what the app is made of; each part is a function here or
+in its own module (``api.security``, ``api.errors``, ``api.routes``, ``api.web``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,15 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 
 from api.errors import BodySizeLimit, install_error_handlers, install_openapi
 from api.i18n.render import install_page_errors
+from api.schemas import Health
 from api.security import install_security
 from indexer.protocol import SearchUnavailableError
 from indexer.service import Indexer
@@ -23,7 +29,60 @@ from registry.db import get_engine, session_scope
 log = logging.getLogger("shetu")
 
 
-def _housekeeping(settings: Settings) -> None:
+def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
+               warm_up: bool = True) -> FastAPI:
+    """Build the app for ``settings`` (defaults to the environment's)."""
+    settings = settings or get_settings()
+    app = FastAPI(title="Shetu", version="0.1.0", description="Skills matching for safe "
+                  "labour migration", lifespan=lifespan(settings, warm_up))
+    app.state.settings = settings
+    app.state.indexer = indexer or Indexer(settings)
+    app.state.started = time.time()
+    if settings.freshness == "celery":
+        from indexer.celery_app import configure
+
+        configure(settings)
+    install_security(app, settings)  # headers middleware, sign-in throttle
+    install_error_handlers(app)
+    install_page_errors(app)  # errors on page paths are pages in the reader's language
+    install_openapi(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    include_routers(app)
+    return app
+
+
+def lifespan(settings: Settings, warm_up: bool
+             ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Return the app's start-up and shut-down: recover the index, warm caches, prune logs."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            start_up(app.state.indexer, settings)
+        yield
+        app.state.indexer.backend.close()
+
+    return run
+
+
+def start_up(ix: Indexer, settings: Settings) -> None:
+    """Load the taxonomy, make the index current, start the background caches, prune."""
+    ix.taxonomy  # noqa: B018 — load now, not on the first request
+    try:
+        ix.ensure_indexes()
+        # Drain the outbox and repair any drift (a restore, an older version, a manual
+        # change): an acknowledged write is searchable after any restart, no manual step.
+        ix.recover()
+    except SearchUnavailableError as exc:
+        # Serve anyway: searches answer 503 and the outbox is drained once search is back.
+        log.warning("search unavailable at start-up: %s", exc)
+    # Derived caches (ESCO label embeddings) are built in the background, never inside a
+    # request: the taxonomy routes answer 503 with progress until they are ready.
+    warm_rankers(settings)
+    housekeeping(settings)
+
+
+def housekeeping(settings: Settings) -> None:
     """Apply the retention rules at start-up: access log, idempotency keys, revoked tokens."""
     from registry import idempotency
     from registry.audit import prune_access_log
@@ -38,75 +97,41 @@ def _housekeeping(settings: Settings) -> None:
         log.warning("retention pruning failed at start-up: %s", exc)
 
 
-def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
-               warm_up: bool = True) -> FastAPI:
-    """Build the app for ``settings`` (defaults to the environment's)."""
-    settings = settings or get_settings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-        if warm_up:
-            ix = app.state.indexer
-            ix.taxonomy  # noqa: B018 — load now, not on the first request
-            try:
-                ix.ensure_indexes()
-                # Drain the outbox and repair any drift (a restore, an older version, a manual
-                # change): an acknowledged write is searchable after any restart, no manual step.
-                ix.recover()
-            except SearchUnavailableError as exc:
-                # Serve anyway: searches answer 503 and the outbox is drained once search is back.
-                log.warning("search unavailable at start-up: %s", exc)
-            # Derived caches (ESCO label embeddings) are built in the background, never inside a
-            # request: the taxonomy routes answer 503 with progress until they are ready.
-            warm_rankers(settings)
-            _housekeeping(settings)
-        yield
-        app.state.indexer.backend.close()
-
-    app = FastAPI(title="Shetu", version="0.1.0", lifespan=lifespan,
-                  description="Skills matching for safe labour migration")
-    app.state.settings = settings
-    install_security(app, settings)  # headers middleware, sign-in throttle
-    app.state.indexer = indexer or Indexer(settings)
-    if settings.freshness == "celery":
-        from indexer.celery_app import configure
-
-        configure(settings)
-    app.state.started = time.time()
-
-    install_error_handlers(app)
-    install_page_errors(app)  # errors on page paths are pages in the reader's language
-    install_openapi(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-
-    def _db_ok() -> bool:
-        try:
-            with get_engine(settings.database_url).connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return True
-        except Exception:  # noqa: BLE001 — health reports, never raises
-            return False
-
-    @app.get("/health", tags=["ops"])
-    async def health() -> dict:
-        """Liveness and readiness: database and search reachable.
-
-        Async with its own small thread (not the request thread pool), so a crowd of slow
-        ranking requests does not queue the probe behind them (docs/performance.md, Load)."""
-        try:
-            db_ok = await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
-        except TimeoutError:
-            db_ok = False
-        return {"status": "ok" if db_ok else "degraded", "database": db_ok,
-                "search_backend": settings.search_backend,
-                "uptime_s": round(time.time() - app.state.started, 1)}
-
-    from api.routes import agencies, audit, job_orders, me, outcomes, workers
-    from api.routes import auth as auth_routes
-    from api.routes import taxonomy as taxonomy_routes
+def include_routers(app: FastAPI) -> None:
+    """Add the health probe, the JSON API and the web pages."""
+    from api.routes import agencies, audit, auth, job_orders, me, outcomes, taxonomy, workers
     from api.web import router as web_router
 
-    for r in (auth_routes.router, job_orders.router, workers.router, agencies.router, me.router,
-              audit.router, taxonomy_routes.router, outcomes.router, web_router):
-        app.include_router(r)
-    return app
+    for module in (auth, job_orders, workers, agencies, me, audit, taxonomy, outcomes):
+        app.include_router(module.router)
+    app.include_router(ops_router)
+    app.include_router(web_router)
+
+
+ops_router = APIRouter(tags=["ops"])
+
+
+def _db_ok(database_url: str) -> bool:
+    try:
+        with get_engine(database_url).connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 — health reports, never raises
+        return False
+
+
+@ops_router.get("/health")
+async def health(request: Request) -> Health:
+    """Liveness and readiness: database and search reachable.
+
+    Async with its own small thread (not the request thread pool), so a crowd of slow
+    ranking requests does not queue the probe behind them (docs/performance.md, Load)."""
+    settings: Settings = request.app.state.settings
+    try:
+        db_ok = await asyncio.wait_for(asyncio.to_thread(_db_ok, settings.database_url),
+                                       timeout=5)
+    except TimeoutError:
+        db_ok = False
+    return Health(status="ok" if db_ok else "degraded", database=db_ok,
+                  search_backend=settings.search_backend,
+                  uptime_s=round(time.time() - request.app.state.started, 1))

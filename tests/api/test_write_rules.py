@@ -12,33 +12,15 @@ import threading
 from collections import Counter
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.access import is_candidate
-from api.app import create_app
 from registry.audit import access_row_worker_ids, log_access, prune_access_log
 from registry.compliance import job_is_matchable
 from registry.db import session_scope
 from registry.models import AccessLog, Agency, Application, Attestation, JobOrder, User, Worker
 
 ADMIN_ATTESTS = {"source": "GAMCA medical report and BMET smart card seen"}
-
-
-@pytest.fixture(scope="module")
-def client(seeded):
-    with TestClient(create_app(seeded["settings"], indexer=seeded["indexer"])) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def tokens(client):
-    out = {}
-    for u in ("officer", "worker", "auditor", "admin"):
-        r = client.post("/api/v1/auth/token", data={"username": u, "password": "shetu-demo"})
-        assert r.status_code == 200, r.text
-        out[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -5,29 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.access import is_candidate
-from api.app import create_app
 from registry.compliance import job_is_matchable
 from registry.db import session_scope
 from registry.models import AccessLog, Application, JobOrder, User, Worker
-
-
-@pytest.fixture(scope="module")
-def client(seeded):
-    with TestClient(create_app(seeded["settings"], indexer=seeded["indexer"])) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def tokens(client):
-    out = {}
-    for u in ("officer", "worker", "admin"):
-        r = client.post("/api/v1/auth/token", data={"username": u, "password": "shetu-demo"})
-        out[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,45 @@
+"""api/routes/taxonomy.py: text → ranked ESCO occupations and skills."""
+
+from __future__ import annotations
+
+import time
+
+
+def _when_ready(call, timeout_s: float = 300.0):
+    """Call until the taxonomy index is built (503 with Retry-After meanwhile)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        r = call()
+        if r.status_code != 503 or time.monotonic() > deadline:
+            return r
+        assert "being built" in r.json()["detail"] and r.headers["Retry-After"]
+        time.sleep(0.5)
+
+
+def test_taxonomy_lookups_rank_esco_concepts(client, tokens):
+    assert client.get("/api/v1/taxonomy/occupations?q=welder").status_code == 401
+    r = _when_ready(lambda: client.get("/api/v1/taxonomy/occupations?q=welder&top=5",
+                                       headers=tokens["officer"]))
+    assert r.status_code == 200
+    results = r.json()["results"]
+    assert 0 < len(results) <= 5
+    assert {"uri", "code", "label", "score"} <= set(results[0])
+    assert any("weld" in x["label"] for x in results)
+    r = _when_ready(lambda: client.get("/api/v1/taxonomy/skills?q=lay bricks",
+                                       headers=tokens["worker"]))
+    assert r.status_code == 200 and r.json()["results"]
+    r = client.post("/api/v1/taxonomy/suggest", headers=tokens["admin"],
+                    json={"text": "I laid tiles and bricks on building sites in Riyadh"})
+    body = r.json()
+    assert r.status_code == 200 and body["occupations"] and body["skills"]
+    assert client.post("/api/v1/taxonomy/suggest", headers=tokens["admin"],
+                       json={"text": ""}).status_code == 422
+
+
+def test_skills_have_no_code_and_occupations_do(client, tokens):
+    occ = _when_ready(lambda: client.get("/api/v1/taxonomy/occupations?q=mason&top=3",
+                                         headers=tokens["officer"])).json()["results"]
+    assert all("code" in o for o in occ)
+    sk = _when_ready(lambda: client.get("/api/v1/taxonomy/skills?q=mason&top=3",
+                                        headers=tokens["officer"])).json()["results"]
+    assert sk and all("code" not in s for s in sk)
