@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import Select, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from registry.compliance import (
@@ -79,7 +79,8 @@ def log_access(session: Session, *, username: str, role: str, action: str,
         "worker_ids": "," + ",".join(map(str, ids)) + "," if ids else None}])
 
 
-def access_log_query(worker_id: int | None = None, username: str | None = None):  # type: ignore[no-untyped-def]
+def access_log_query(worker_id: int | None = None,
+                     username: str | None = None) -> Select[AccessLog]:
     """Return a select of access-log rows, newest first, optionally about one worker or user."""
     q = select(AccessLog).order_by(AccessLog.id.desc())
     if worker_id is not None:

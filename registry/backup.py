@@ -36,7 +36,7 @@ from typing import Literal
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from registry.db import get_engine
 from registry.migrate import alembic_config, upgrade
@@ -116,7 +116,7 @@ def table_counts(url: str) -> dict[str, int]:
         return _counts(conn, inspect(conn).get_table_names())
 
 
-def _counts(conn, tables: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _counts(conn: Connection, tables: list[str]) -> dict[str, int]:
     preparer = conn.dialect.identifier_preparer
     return {t: int(conn.execute(text(f"SELECT count(*) FROM {preparer.quote(t)}")).scalar_one())
             for t in sorted(tables) if t != "alembic_version"}
