@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DATA_DIR
+from support import DATA_DIR
 
 from registry.config import REPO_ROOT
 
