@@ -10,11 +10,16 @@ import os
 import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from support import POSTGRES_URL
+from support import POSTGRES_URL, make_settings, seed_registry
 
 from registry.config import REPO_ROOT
 from registry.db import throwaway_database as registry_throwaway_database
@@ -73,3 +78,25 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.2):  # type
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+@contextmanager
+def seeded_on_postgres_es(var_dir: Path, taxonomy: Any) -> Iterator[dict[str, Any]]:
+    """Seed a throwaway PostgreSQL database indexed in Elasticsearch (unique index prefix);
+    yield what ``support.seed_registry`` returns plus ``settings``; drop both afterwards."""
+    from indexer.documents import JOBS, WORKERS
+
+    with throwaway_database() as url:
+        settings = make_settings(var_dir, database_url=url, search_backend="elasticsearch",
+                                 elasticsearch_url=ES_URL,
+                                 index_prefix=f"shetu-test-{uuid.uuid4().hex[:8]}",
+                                 elasticsearch_timeout_s=10)
+        out = seed_registry(settings, taxonomy)
+        out["settings"] = settings
+        try:
+            yield out
+        finally:
+            backend = out["indexer"].backend
+            for index in (WORKERS, JOBS):
+                backend.drop_index(index)
+            backend.close()
