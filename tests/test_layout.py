@@ -41,8 +41,11 @@ def _imports(path: Path, known: dict[str, Path]) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names)
+            # ``from pkg import submodule`` needs the submodule, not what pkg/__init__ imports.
+            subs = {f"{node.module}.{a.name}" for a in node.names} & known.keys()
+            found.update(subs)
+            if len(subs) < len(node.names):
+                found.add(node.module)
     return {m for m in found if m in known}
 
 
@@ -84,6 +87,12 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_cycle_check_finds_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert import_cycles(graph) == [["a", "b", "c"]]
+
+
+def test_importing_a_sibling_submodule_through_its_package_is_no_cycle(tmp_path):
+    (tmp_path / "mod.py").write_text("from pkg import store\nfrom pkg.other import X\n")
+    known = {"pkg": tmp_path, "pkg.store": tmp_path, "pkg.other": tmp_path}
+    assert _imports(tmp_path / "mod.py", known) == {"pkg.store", "pkg.other"}
 
 
 def test_no_import_cycle_between_modules():
