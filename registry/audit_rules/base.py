@@ -152,7 +152,7 @@ def load_audit_data(session: Session, data_dir: Path) -> AuditData:
         rank_views=list(session.scalars(select(AccessLog).where(
             AccessLog.action == "rank_candidates", AccessLog.job_order_id.is_not(None))
             .order_by(AccessLog.id))),
-        genders={i: g for i, g in session.execute(select(Worker.id, Worker.gender))},
+        genders={r.id: r.gender for r in session.execute(select(Worker.id, Worker.gender))},
         ceilings=cost_ceilings(Path(data_dir)),
     )
 

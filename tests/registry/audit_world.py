@@ -57,12 +57,13 @@ class World:
     def job(self, agency: Agency, **kw: Any) -> JobOrder:
         emp = Employer(id=next(_ids), name="Employer", country="Saudi Arabia")
         self.employers[emp.id] = emp
-        values: dict[str, Any] = dict(
-            id=next(_ids), employer_id=emp.id, agency_id=agency.id, destination="Saudi Arabia",
-            title="Mason", status="verified", demand_letter_attested=True,
-            recruitment_permission="BMET-RP-1", deadline=TODAY + dt.timedelta(days=60),
-            wage_amount=1200.0, wage_currency="SAR", contract_months=24, gender_rule=None,
-            domestic_work=False, created_at=at(-100), updated_at=at(-100), version=1)
+        values: dict[str, Any] = {
+            "id": next(_ids), "employer_id": emp.id, "agency_id": agency.id,
+            "destination": "Saudi Arabia", "title": "Mason", "status": "verified",
+            "demand_letter_attested": True, "recruitment_permission": "BMET-RP-1",
+            "deadline": TODAY + dt.timedelta(days=60), "wage_amount": 1200.0,
+            "wage_currency": "SAR", "contract_months": 24, "gender_rule": None,
+            "domestic_work": False, "created_at": at(-100), "updated_at": at(-100), "version": 1}
         values.update(kw)
         j = JobOrder(**values)
         self.jobs[j.id] = j
@@ -96,11 +97,12 @@ class World:
         return r
 
     def contract(self, job: JobOrder, **kw: Any) -> ContractReport:
-        values: dict[str, Any] = dict(
-            id=next(_ids), worker_id=next(_ids), agency_id=job.agency_id, job_order_id=job.id,
-            wage_amount=job.wage_amount, wage_currency=job.wage_currency,
-            contract_months=job.contract_months, job_title=None, other_terms="",
-            status="received", created_at=at(-3))
+        values: dict[str, Any] = {
+            "id": next(_ids), "worker_id": next(_ids), "agency_id": job.agency_id,
+            "job_order_id": job.id,
+            "wage_amount": job.wage_amount, "wage_currency": job.wage_currency,
+            "contract_months": job.contract_months, "job_title": None, "other_terms": "",
+            "status": "received", "created_at": at(-3)}
         values.update(kw)
         r = ContractReport(**values)
         self.contracts.append(r)
