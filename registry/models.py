@@ -140,6 +140,14 @@ class JobOrder(Versioned, Base):
     recruitment_permission: Mapped[str | None] = mapped_column(String(40))
     deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(12), default=JOB_DRAFT, nullable=False, index=True)
+    # The demand letter's facts, given when the agency submits it (issue 12's lifecycle):
+    # the mission's attestation, the BMET recruitment permission (``recruitment_permission``)
+    # and the uploaded letter itself, kept by its SHA-256.
+    attestation_number: Mapped[str | None] = mapped_column(String(60))
+    attestation_date: Mapped[dt.date | None] = mapped_column(Date)
+    attesting_mission: Mapped[str | None] = mapped_column(String(120))
+    demand_letter_sha256: Mapped[str | None] = mapped_column(String(64))
+    demand_letter_filename: Mapped[str | None] = mapped_column(String(200))
 
     employer: Mapped[Employer] = relationship(lazy="joined")
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -171,7 +179,12 @@ class Complaint(Versioned, Base):
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     category: Mapped[str] = mapped_column(String(40), nullable=False)
     text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # open | acknowledged | resolved | dismissed (registry.vocab.COMPLAINT_TRANSITIONS)
     status: Mapped[str] = mapped_column(String(20), default=COMPLAINT_OPEN, nullable=False)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    dismissed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Attestation(Base):
@@ -263,3 +276,74 @@ class RevokedToken(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+
+
+class FeeReport(Base):
+    """A fee a worker says they paid (to an agency, for a job order or not): audit evidence."""
+
+    __tablename__ = "fee_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False, index=True)
+    job_order_id: Mapped[int | None] = mapped_column(ForeignKey("job_orders.id"), index=True)
+    amount_bdt: Mapped[float] = mapped_column(Float, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(30), nullable=False)  # vocab.FEE_PURPOSES
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    paid_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    # received | under_review | substantiated | unsubstantiated (vocab.FEE_REPORT_TRANSITIONS)
+    status: Mapped[str] = mapped_column(String(20), default="received", nullable=False)
+    status_note: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+
+
+class ContractReport(Base):
+    """What a worker says their actual contract or job abroad gives (wage, length, work), to
+    compare with the attested job order (contract substitution)."""
+
+    __tablename__ = "contract_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False, index=True)
+    job_order_id: Mapped[int] = mapped_column(ForeignKey("job_orders.id"), nullable=False,
+                                              index=True)
+    wage_amount: Mapped[float | None] = mapped_column(Float)
+    wage_currency: Mapped[str | None] = mapped_column(String(3))
+    contract_months: Mapped[int | None] = mapped_column(Integer)
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    other_terms: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default="received", nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+
+
+class ExpressionOfInterest(Base):
+    """A worker's interest in a job order (the agency's officer sees it); withdrawable."""
+
+    __tablename__ = "expressions_of_interest"
+    __table_args__ = (UniqueConstraint("worker_id", "job_order_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
+    job_order_id: Mapped[int] = mapped_column(ForeignKey("job_orders.id"), nullable=False,
+                                              index=True)
+    status: Mapped[str] = mapped_column(String(12), default="active", nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class JobOrderTransition(Base):
+    """One step of a job order's demand lifecycle: who moved it from what to what, when, why."""
+
+    __tablename__ = "job_order_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_order_id: Mapped[int] = mapped_column(ForeignKey("job_orders.id"), nullable=False,
+                                              index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12), nullable=False)
+    username: Mapped[str] = mapped_column(String(80), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="", nullable=False)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.audit_seed import seed_audit_records
 from registry.compliance import job_is_matchable, licence_is_valid
 from registry.config import DEMO_PASSWORD
 from registry.models import (
@@ -31,8 +32,9 @@ def is_empty(session: Session) -> bool:
                 or session.scalar(select(func.count(JobOrder.id))))
 
 
-def insert_dataset(session: Session, data: Any) -> dict[str, int]:
-    """Insert every row of a SyntheticData set (ids in list order) plus outbox rows."""
+def insert_dataset(session: Session, data: Any, today: dt.date | None = None) -> dict[str, int]:
+    """Insert every row of a SyntheticData set (ids in list order) plus outbox rows, and the
+    demo's audit records (registry.audit_seed)."""
     counts = {}
     for model, rows in ((Agency, data.agencies), (Employer, data.employers),
                         (Worker, data.workers), (JobOrder, data.job_orders),
@@ -46,6 +48,7 @@ def insert_dataset(session: Session, data: Any) -> dict[str, int]:
             session.add_all(OutboxEvent(entity=entity, entity_id=o.id, version=o.version or 1,
                                         op="upsert") for o in objs)
     session.flush()
+    counts.update(seed_audit_records(session, today or dt.date.today()))
     return counts
 
 

@@ -101,3 +101,59 @@ ATTESTED_WORKER_FIELDS: Final[frozenset[str]] = frozenset({
 WORKER_SELF_FIELDS: Final[frozenset[str]] = frozenset({
     "phone", "district", "languages", "skills", "experience", "self_description", "consent",
 })
+
+
+# --- Demand lifecycle, worker reports, complaints (issues 12, 13, 14) -------------------------
+
+# A job order's demand lifecycle (issue 12): who may take each step is in registry.demand.
+JobLifecycleStatus = Literal["draft", "submitted", "verified", "rejected", "expired", "closed"]
+JOB_LIFECYCLE_STATUSES: Final[tuple[str, ...]] = (
+    "draft", "submitted", "verified", "rejected", "expired", "closed")
+JOB_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
+    "draft": frozenset({"submitted", "closed"}),
+    "submitted": frozenset({"verified", "rejected"}),
+    "rejected": frozenset({"submitted", "closed"}),
+    "verified": frozenset({"expired", "closed"}),
+    "expired": frozenset({"closed"}),
+    "closed": frozenset(),
+}
+# Job orders still "open" for the licence rule: demand an agency is still working on.
+OPEN_JOB_STATUSES: Final[frozenset[str]] = frozenset({"draft", "submitted", "verified"})
+# Ministry staff verify or reject demand. A separate role from ``auditor``: the auditor audits
+# verification decisions, so must not make them (separation of duties); admins may do both.
+DEMAND_VERIFIER_ROLES: Final[frozenset[str]] = frozenset({"ministry", "admin"})
+DEMAND_AGENCY_ROLES: Final[frozenset[str]] = frozenset({"officer", "admin"})
+
+ComplaintCategory = Literal["excess_fee", "contract_substitution", "fake_demand",
+                            "passport_retention", "wage_theft", "delay", "abuse", "other"]
+COMPLAINT_CATEGORIES: Final[tuple[str, ...]] = (
+    "excess_fee", "contract_substitution", "fake_demand", "passport_retention", "wage_theft",
+    "delay", "abuse", "other")
+ComplaintStatus = Literal["open", "acknowledged", "resolved", "dismissed"]
+COMPLAINT_STATUSES: Final[tuple[str, ...]] = ("open", "acknowledged", "resolved", "dismissed")
+COMPLAINT_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
+    "open": frozenset({"acknowledged", "resolved", "dismissed"}),
+    "acknowledged": frozenset({"resolved", "dismissed"}),
+    "resolved": frozenset(),
+    "dismissed": frozenset(),
+}
+
+# What a reported fee was for (the worker's words mapped to a closed list). Under the
+# employer-pays principle none of these is the worker's to pay except the government's own
+# fees inside the ceiling (welfare fund, insurance, passport; mrc-bangladesh.org FAQ).
+FeePurpose = Literal["recruitment_fee", "service_charge", "visa", "air_fare", "medical",
+                     "training", "passport", "welfare_fund", "insurance", "documents", "other"]
+FEE_PURPOSES: Final[tuple[str, ...]] = (
+    "recruitment_fee", "service_charge", "visa", "air_fare", "medical", "training", "passport",
+    "welfare_fund", "insurance", "documents", "other")
+ReportStatus = Literal["received", "under_review", "substantiated", "unsubstantiated"]
+REPORT_STATUSES: Final[tuple[str, ...]] = (
+    "received", "under_review", "substantiated", "unsubstantiated")
+REPORT_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
+    "received": frozenset({"under_review", "substantiated", "unsubstantiated"}),
+    "under_review": frozenset({"substantiated", "unsubstantiated"}),
+    "substantiated": frozenset(),
+    "unsubstantiated": frozenset(),
+}
+InterestStatus = Literal["active", "withdrawn"]
+INTEREST_STATUSES: Final[tuple[str, ...]] = ("active", "withdrawn")
