@@ -17,14 +17,13 @@ from sqlalchemy import select
 from support import make_settings, seed_registry
 
 from api.app import create_app
-from indexer.documents import WORKERS, worker_schema
+from indexer import analysis
+from indexer.documents import WORKERS, job_text, worker_schema
 from indexer.elasticsearch import ElasticsearchBackend
 from indexer.embedded import EmbeddedBackend
 from indexer.protocol import IndexSchema, SearchUnavailableError
-from indexer.service import Indexer
-from indexer import analysis
-from indexer.documents import job_text
 from indexer.ranking import CONSENT, job_facts
+from indexer.service import Indexer
 from indexer.testing import ANALYSIS_TEXTS, DIM, FIELDS, SearchBackendContract, doc
 from matcher import eligibility
 from matcher.encoder import HashingEncoder

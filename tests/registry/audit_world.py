@@ -6,7 +6,7 @@ import datetime as dt
 from itertools import count
 from typing import Any
 
-from conftest import DATA_DIR
+from support import DATA_DIR
 
 from registry.audit_rules.base import AuditData
 from registry.compliance import cost_ceilings

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import make_settings
 from live_services import needs_postgres, throwaway_database
 from sqlalchemy import inspect, select, text
+from support import make_settings
 
 from registry.audit_rules.overview import audit_agencies
 from registry.db import get_engine, session_scope

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import seed_registry
 from sqlalchemy import select
+from support import seed_registry
 
 from indexer.documents import worker_document
 from indexer.ranking import rank_workers_for_job
