@@ -47,10 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from matcher.taxonomy import Taxonomy
+from registry.vocab import OutcomeStatus
 
-POSITIVE_STATUSES = ("shortlisted", "selected", "deployed")
-NEGATIVE_STATUSES = ("rejected",)
-OUTCOME_STATUSES = (*POSITIVE_STATUSES, *NEGATIVE_STATUSES)
+# An officer's decision for (shortlisted … deployed) or against (rejected) a worker; ``applied``
+# is not a decision. Typed against registry.vocab's outcome vocabulary.
+POSITIVE_STATUSES: tuple[OutcomeStatus, ...] = ("shortlisted", "selected", "deployed")
+NEGATIVE_STATUSES: tuple[OutcomeStatus, ...] = ("rejected",)
+OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = (*POSITIVE_STATUSES, *NEGATIVE_STATUSES)
 DEV_SHARE = 0.05
 ESCO_ALT_SAMPLE = 2000  # training.eval_tasks.esco_altlabels draws this many pairs by default
 EVAL_SEED = 13  # EvalContext.seed
@@ -305,7 +308,7 @@ def outcome_pairs(database_url: str, tax: Taxonomy, rng: random.Random) -> Itera
     """Yield job text → positively decided worker text, negative: a worker rejected for it."""
     from sqlalchemy import select
 
-    from indexer.documents import job_text, worker_text
+    from matcher.inputs import job_text, worker_text
     from registry.db import session_scope
     from registry.models import JobOrder, Worker
 

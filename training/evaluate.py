@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from training.eval_context import TaskResult
 from training.eval_tasks import TASKS, EvalContext
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "quality.md"
@@ -27,7 +28,7 @@ TARGETS = {  # (dataset prefix, metric) → target for Shetu
 }
 
 
-def run_tasks(names: list[str], ctx: EvalContext) -> dict[str, dict]:
+def run_tasks(names: list[str], ctx: EvalContext) -> dict[str, TaskResult]:
     """Run the named tasks; return ``{task: result}`` with the seconds each took."""
     out = {}
     for name in names:
@@ -41,7 +42,14 @@ def run_tasks(names: list[str], ctx: EvalContext) -> dict[str, dict]:
     return out
 
 
-def format_table(results: dict[str, dict]) -> str:
+def format_primary(results: dict[str, TaskResult]) -> str:
+    """Return one line per task: its primary metric, Shetu's value and the data set."""
+    return "\n".join(f"{task}: {r['primary']['metric']} = {r['primary']['value']:.4f} "
+                     f"({r['primary']['dataset']})" for task, r in results.items()
+                     if "primary" in r)
+
+
+def format_table(results: dict[str, TaskResult]) -> str:
     """Return a plain-text table of every row of ``results``."""
     lines = [f"{'task':<15} {'dataset':<48} {'metric':<8} " + " ".join(f"{s:>7}" for s in SYSTEMS)]
     for task, res in results.items():
@@ -103,8 +111,10 @@ def write_docs(results: dict[str, dict], model: str, path: Path = DOCS) -> Path:
 
 
 def evaluate(task: str, *, model: str | None = None, as_json: bool = False,
-             write: bool = False, limit: int | None = None, settings: Any = None) -> dict:
-    """Run ``task`` (or ``all``), print results, optionally write the docs; return results."""
+             write: bool = False, limit: int | None = None, settings: Any = None
+             ) -> dict[str, TaskResult]:
+    """Run ``task`` (or ``all``), print results and each task's primary figure, optionally write
+    the docs; return ``{task: result}`` (``result["primary"]``: metric, data set, value)."""
     if settings is None:
         from registry.config import get_settings
 
@@ -117,6 +127,7 @@ def evaluate(task: str, *, model: str | None = None, as_json: bool = False,
         print(json.dumps(results, ensure_ascii=False, indent=1))
     else:
         print(format_table(results))
+        print(format_primary(results))
     if write:
         p = write_docs(results, ctx.model)
         print(f"wrote {p}", file=sys.stderr)
