@@ -105,7 +105,8 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
     weights = active_weights(ix.settings.var_dir)
     # The indexed payload holds the structured experience, or what was inferred from free text.
     exp = payload_experience(doc.payload.get("experience", []) if doc is not None else [])
-    eligible, not_eligible = [], []
+    eligible: list[dict[str, Any]] = []
+    not_eligible: list[dict[str, Any]] = []
     with nullcontext(session) if session is not None else ix.sessions() as s:
         jobs = list(s.scalars(select(JobOrder).where(JobOrder.id.in_(list(by_id)))))
         for job in jobs:
@@ -120,7 +121,7 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
                 worker_experience=exp, weights=weights,
                 occupation_skills=ix.taxonomy.essential)
             ceiling = ceilings.get(job.destination)
-            item = {
+            item: dict[str, Any] = {
                 "job_order_id": job.id, "title": job.title, "score": round(total, 4),
                 "score_parts": parts, "destination": job.destination,
                 "cost_ceiling_bdt": ceiling.amount_bdt if ceiling else None,

@@ -356,7 +356,10 @@ def build_pairs(tax: Taxonomy, data_dir: Path, *, sources: Sequence[str] = (
         if not database_url:
             raise ValueError("outcome pairs need a database_url")
         gens["outcome"] = outcome_pairs(database_url, tax, rng)
-    train, dev, counts, dropped = [], [], {}, 0
+    train: list[Example] = []
+    dev: list[Example] = []
+    counts: dict[str, int] = {}
+    dropped = 0
     for name in sources:
         if name not in gens:
             raise KeyError(f"unknown pair source {name!r}; known: {', '.join(gens)}, outcome")
@@ -399,9 +402,10 @@ def batches(examples: Sequence[Example], batch_size: int, rng: random.Random
                         break
                     e = deferred.popleft()
                 else:
-                    e = next(fresh, None)
-                    if e is None:
+                    nxt = next(fresh, None)
+                    if nxt is None:
                         break
+                    e = nxt
                 marks = ("k:" + e.key, "p:" + norm(e.positive))
                 if seen.isdisjoint(marks):
                     batch.append(e)

@@ -182,6 +182,7 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
         with session_scope(settings.database_url) as s:
             for jid, job in zip(job_ids, jobs, strict=True):
                 jo = s.get(JobOrder, jid)
+                assert jo is not None
                 job_isco = tax.occupations[job["occupation_uri"]].isco_group
                 rel = {wid: relevance(t, job, job_isco)
                        for wid, t in zip(worker_ids, truths, strict=True)}
@@ -192,7 +193,8 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
                 text = job_text(jo, tax)
                 kw = ix.backend.search(WORKERS, text=text, vector=None, filters=filters, k=10)
                 kw_ranked = [h.id for h in sorted(kw, key=lambda h: -h.keyword_score)]
-                vec = ix.backend.get("jobs", jid).vector
+                jdoc = ix.backend.get("jobs", jid)
+                vec = jdoc.vector if jdoc is not None else None
                 vh = ix.backend.search(WORKERS, text=None, vector=vec, filters=filters, k=10)
                 vec_ranked = [h.id for h in sorted(vh, key=lambda h: -h.vector_score)]
                 for name, ranked in (("shetu", shetu), ("bm25", kw_ranked),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
@@ -134,7 +134,7 @@ class EvalContext:
         return [items[i] for i in idx]
 
 
-def score_systems(systems: dict[str, Callable[[int, int], np.ndarray]], qrels: list[list[int]],
+def score_systems(systems: Mapping[str, Callable[[int, int], np.ndarray]], qrels: list[list[int]],
                   metrics: Sequence[str], dataset: str, batch: int = 256) -> list[Row]:
     """Average ``metrics`` over queries for each system; a system maps a query slice to scores."""
     sums = {s: dict.fromkeys(metrics, 0.0) for s in systems}

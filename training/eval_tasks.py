@@ -49,6 +49,11 @@ def _read_tsv(path: Path) -> list[list[str]]:
         return [r for r in csv.reader(fh, delimiter="\t") if r]
 
 
+def _rows_of(m: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """A system that answers a query slice with rows of a precomputed score matrix."""
+    return lambda a, b: m[a:b]
+
+
 def talentclef_a(ctx: EvalContext) -> TaskResult:
     """TalentCLEF 2025 task A validation: job title → similar job titles (MAP, MRR, nDCG@10).
 
@@ -88,8 +93,8 @@ def talentclef_a(ctx: EvalContext) -> TaskResult:
         shetu = 0.45 * (qv @ cv.T) + 0.45 * (qp @ cp.T) + 0.1 * lex
         bm25 = BM25Index(ct).score(qt)
         zero = bq @ bc.T
-        systems = {"shetu": lambda a, b, s=shetu: s[a:b], "bm25": lambda a, b, s=bm25: s[a:b],
-                   "minilm": lambda a, b, s=zero: s[a:b]}
+        systems = {name: _rows_of(m) for name, m in (("shetu", shetu), ("bm25", bm25),
+                                                      ("minilm", zero))}
         rows += score_systems(systems, qrels, ("MAP", "MRR", "nDCG@10"),
                               f"TalentCLEF25-A val {lang[:2].upper()}")
         ctx.log(f"  talentclef-a {lang}: {len(qt)} queries, {len(ct)} titles, "
@@ -206,13 +211,13 @@ def job2skill(ctx: EvalContext) -> TaskResult:
 
     rows_i, cols_i, vals = [], [], []
     for oi, c in enumerate(occ.concepts):
-        for w, rel in ((1.0, tax.essential), (0.5, tax.optional)):
-            for s in rel.get(c.uri, ()):
+        for weight, by_occ in ((1.0, tax.essential), (0.5, tax.optional)):
+            for s in by_occ.get(c.uri, ()):
                 j = sk.uri_index.get(s)
                 if j is not None:
                     rows_i.append(oi)
                     cols_i.append(j)
-                    vals.append(w)
+                    vals.append(weight)
     o2s = sparse.csr_matrix((vals, (rows_i, cols_i)), shape=(len(occ.concepts),
                                                             len(sk.concepts)))
     bm, zero = _skill_baselines(ctx, texts)

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,8 @@ def _target(row: dict) -> str:
     return ""
 
 
-def _merge_saved(results: dict[str, dict], model: str, path: Path) -> dict[str, dict]:
+def _merge_saved(results: Mapping[str, Mapping[str, Any]], model: str, path: Path
+                 ) -> dict[str, dict]:
     """Merge this run into the saved results (``quality.json`` beside the doc), by task."""
     store = path.with_suffix(".json")
     saved = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
@@ -78,7 +80,7 @@ def _merge_saved(results: dict[str, dict], model: str, path: Path) -> dict[str, 
     return saved
 
 
-def write_docs(results: dict[str, dict], model: str, path: Path = DOCS) -> Path:
+def write_docs(results: Mapping[str, Mapping[str, Any]], model: str, path: Path = DOCS) -> Path:
     """Rewrite the results table in ``docs/quality.md`` (text outside the markers is kept).
 
     Tasks not run this time keep their last saved rows (with their own date and model).

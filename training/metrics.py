@@ -15,7 +15,8 @@ nDCG uses the log2(rank + 1) discount throughout.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ def dcg(gains: Sequence[float] | np.ndarray, k: int) -> float:
     return float(np.sum(g / np.log2(np.arange(2, len(g) + 2))))
 
 
-def graded_ndcg(ranked: Sequence[Hashable], rel: Mapping[Hashable, float], k: int = 10) -> float:
+def graded_ndcg(ranked: Sequence[Any], rel: Mapping[Any, float], k: int = 10) -> float:
     """Return graded nDCG@k (gain 2^rel − 1) of a ranked id list; 0 with nothing relevant."""
     ideal = dcg([2 ** g - 1 for g in sorted(rel.values(), reverse=True)], k)
     if not ideal:

@@ -245,8 +245,9 @@ def train_reranker(table: OutcomeTable, *, folds: int = FOLDS) -> RerankerResult
 
     X, y, g = table.X, table.y, table.groups
     k = min(folds, len(np.unique(g)))
-    cv = {"learned_ndcg@10": [], "weights_ndcg@10": [], "hand_set_ndcg@10": [],
-          "learned_auc": [], "hand_set_auc": [], "brier": []}
+    cv: dict[str, list[float]] = {
+        "learned_ndcg@10": [], "weights_ndcg@10": [], "hand_set_ndcg@10": [], "learned_auc": [],
+        "hand_set_auc": [], "brier": []}
     for tr, te in GroupKFold(n_splits=k).split(X, y, g):
         if len(set(y[tr].tolist())) < 2 or len(set(y[te].tolist())) < 2:
             continue

@@ -17,10 +17,15 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from matcher.scoring import Experience, best_experience, skill_coverage
 from matcher.taxonomy import Occupation, Taxonomy
+from registry.vocab import JobStatus, LicenceStatus, OutcomeStatus
+
+# Statuses are typed against registry.vocab's vocabularies (mypy checks every literal here).
+ApplicationStatus = Literal["applied"] | OutcomeStatus
+LAPSED: Final[tuple[LicenceStatus, ...]] = ("suspended", "cancelled")
 
 DESTINATIONS = ["Saudi Arabia", "United Arab Emirates", "Malaysia", "Kuwait", "Oman", "Qatar",
                 "Italy", "Bahrain", "Singapore", "Jordan", "Brunei"]
@@ -223,7 +228,7 @@ OUTCOME_NOISE = 0.75  # sd of the logistic-scale noise added to each decision's 
 
 
 def outcome_status(rng: random.Random, tax: Taxonomy, job: dict[str, Any],
-                   worker: dict[str, Any]) -> str:
+                   worker: dict[str, Any]) -> ApplicationStatus:
     """Return a recorded status for an application, drawn from :data:`OUTCOME_PREFERENCE`.
 
     30 % stay ``applied`` (no decision yet). Otherwise the officer decides for the worker with
@@ -381,16 +386,17 @@ def generate(tax: Taxonomy, data_dir: Path, *, seed: int = 7, workers: int = 200
     agency_rows = []
     for i in range(agencies):
         roll = rng.random()
-        status, until = "valid", today + dt.timedelta(days=rng.randint(60, 900))
+        licence: LicenceStatus = "valid"
+        until = today + dt.timedelta(days=rng.randint(60, 900))
         if roll < 0.10:
             until = today - dt.timedelta(days=rng.randint(1, 400))  # expired licence
         elif roll < 0.15:
-            status = rng.choice(["suspended", "cancelled"])
+            licence = rng.choice(LAPSED)
         agency_rows.append({
             "name": f"{AGENCY_NAMES[i % len(AGENCY_NAMES)]} {rng.choice(AGENCY_WORDS)} "
                     f"{'Ltd' if i < len(AGENCY_NAMES) else f'Services {i}'}",
             "licence_number": f"RL-{1000 + i * 7}",
-            "licence_status": status, "licence_valid_until": until,
+            "licence_status": licence, "licence_valid_until": until,
             "district": rng.choice(DISTRICTS[:8]),
             "phone": f"02-{rng.randint(1_000_000, 9_999_999)}",
         })
@@ -406,7 +412,7 @@ def generate(tax: Taxonomy, data_dir: Path, *, seed: int = 7, workers: int = 200
                               "sector": rng.choice(["construction", "services", "manufacturing",
                                                     "agriculture", "households", "hospitality"])})
 
-    job_rows = []
+    job_rows: list[dict[str, Any]] = []
     for _ in range(job_orders):
         emp_idx = rng.randrange(employers)
         dest = employer_rows[emp_idx]["country"]
@@ -418,8 +424,8 @@ def generate(tax: Taxonomy, data_dir: Path, *, seed: int = 7, workers: int = 200
         domestic = occ.isco_group.startswith("911") and "domestic" in (occ.label + " ".join(
             occ.alt_labels)).lower()
         roll = rng.random()
-        status = "verified" if roll < 0.75 else ("draft" if roll < 0.9 else "closed")
-        attested = status != "draft" or rng.random() < 0.3
+        job_status: JobStatus = "verified" if roll < 0.75 else ("draft" if roll < 0.9 else "closed")
+        attested = job_status != "draft" or rng.random() < 0.3
         cur, lo, hi = CURRENCY[dest]
         expired = rng.random() < 0.12
         deadline = today + (dt.timedelta(days=-rng.randint(1, 120)) if expired
@@ -444,8 +450,8 @@ def generate(tax: Taxonomy, data_dir: Path, *, seed: int = 7, workers: int = 200
             "languages": langs, "medical_required": dest in GCC or rng.random() < 0.5,
             "demand_letter_attested": attested,
             "recruitment_permission": f"BMET-RP-{rng.randint(10**5, 10**6 - 1)}"
-            if status == "verified" or rng.random() < 0.2 else None,
-            "deadline": deadline, "status": status,
+            if job_status == "verified" or rng.random() < 0.2 else None,
+            "deadline": deadline, "status": job_status,
         })
 
     worker_rows = []

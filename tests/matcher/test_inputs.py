@@ -24,18 +24,18 @@ TODAY = dt.date(2025, 6, 1)
 
 
 def _job(**kw):
-    base = dict(title="Welder", description="", occupation_uri=None, required_skills=[],
-                optional_skills=[], deadline=TODAY, min_age=21, max_age=40, gender_rule=None,
-                domestic_work=False, medical_required=True, required_ntvqf_level=2,
-                languages=["Arabic"])
+    base = {"title": "Welder", "description": "", "occupation_uri": None,
+            "required_skills": [], "optional_skills": [], "deadline": TODAY, "min_age": 21,
+            "max_age": 40, "gender_rule": None, "domestic_work": False,
+            "medical_required": True, "required_ntvqf_level": 2, "languages": ["Arabic"]}
     return JobOrder(**{**base, **kw})
 
 
 def _worker(**kw):
-    base = dict(full_name="x", date_of_birth=dt.date(1995, 1, 1), gender="male",
-                passport_expiry=None, medical_fit=True, ntvqf_level=3, languages=["Bangla"],
-                bmet_registration="BMET-1", skills=[], experience=[], certificates=[],
-                self_description="")
+    base = {"full_name": "x", "date_of_birth": dt.date(1995, 1, 1), "gender": "male",
+            "passport_expiry": None, "medical_fit": True, "ntvqf_level": 3,
+            "languages": ["Bangla"], "bmet_registration": "BMET-1", "skills": [],
+            "experience": [], "certificates": [], "self_description": ""}
     return Worker(**{**base, **kw})
 
 

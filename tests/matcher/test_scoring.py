@@ -125,8 +125,9 @@ def test_score_pair_is_a_row_of_score_many_on_random_inputs():
         weights = rng.choice([None, {"experience": 0.2, "keyword": 0.3, "skills": 0.1,
                                      "embedding": 0.2, "occupation": 0.2}])
         occ_skills = rng.choice([None, essential])
-        common = dict(bm25_max=max(bm25), job_required=req, job_optional=opt, job_uri=job_uri,
-                      job_isco=job_isco, weights=weights, occupation_skills=occ_skills)
+        common = {"bm25_max": max(bm25), "job_required": req, "job_optional": opt,
+                  "job_uri": job_uri, "job_isco": job_isco, "weights": weights,
+                  "occupation_skills": occ_skills}
         totals, parts = score_many(
             bm25=bm25, cosine=cos, worker_skills=have, **common,
             worker_experience=[[{"occupation_uri": e.occupation_uri, "isco_group": e.isco_group,
