@@ -16,7 +16,7 @@ Own words never quote the ESCO profile: the trade is named the way the worker sa
 O*NET "reported title" of the crosswalked O*NET occupation 40 %, an ESCO alternative label
 40 %, the preferred label 20 %), lower-cased, abbreviated 30 % of the time and misspelt 25 %;
 the work is described by O*NET core task statements or ESCO skill alternative labels; a third
-of texts add words unrelated to the trade (see ``training.synthetic.first_person_text``). Job
+of texts add words unrelated to the trade (see ``training.synthetic_text.first_person_text``). Job
 orders carry structured required skills (5–8 essential ones) and an occupation, as an officer
 records them, but a noisy title and, half the time, a duties line of O*NET tasks.
 Every worker is made eligible, so the benchmark measures ranking, not filtering.
@@ -51,7 +51,8 @@ from registry.models import Agency, Employer, JobOrder, OutboxEvent, Worker
 from registry.vocab import Gender, JobStatus, LicenceStatus
 from training.eval_context import Row, TaskResult, task_result
 from training.metrics import graded_ndcg
-from training.synthetic import load_profile_vocab, make_worker, occupation_pool, spoken_title
+from training.synthetic import make_worker, occupation_pool
+from training.synthetic_text import load_profile_vocab, spoken_title
 
 # Every worker is eligible (the benchmark measures ranking, not filtering).
 MALE: Gender = "male"
