@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser
-from indexer.ranking import job_facts, worker_facts
 from matcher import eligibility
+from matcher.inputs import job_facts, worker_facts
 from registry import service
 from registry.compliance import job_is_matchable
 from registry.models import Application, JobOrder, Worker

@@ -103,14 +103,11 @@ def reference_flow(ix: Any, job: Any, limit: int = 20, pool: int = 300) -> list[
     Returns ``[(worker id, score)]`` best first. The caller passes an indexer whose backend
     was opened in the baseline variant.
     """
-    from indexer.documents import JOBS, WORKERS, job_text
-    from indexer.ranking import (
-        CONSENT,
-        job_facts,
-        learned_weights,
-        required_skills,
-    )
+    from indexer.documents import JOBS, WORKERS
+    from indexer.ranking import CONSENT
     from matcher import eligibility
+    from matcher.inputs import job_facts, job_text, required_skills
+    from matcher.models import active_weights
     from matcher.scoring import Experience, score_pair
 
     facts = job_facts(job)
@@ -119,10 +116,10 @@ def reference_flow(ix: Any, job: Any, limit: int = 20, pool: int = 300) -> list[
     vector = ix.backend.get(JOBS, job.id).vector
     hits = ix.backend.search(WORKERS, text=text, vector=vector, filters=filters,
                              k=max(pool, limit))
-    req, opt = required_skills(ix, job)
+    req, opt = required_skills(job, ix.taxonomy.essential)
     occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
     bm25_max = max((h.keyword_score for h in hits), default=0.0)
-    weights = learned_weights(ix.settings)
+    weights = active_weights(ix.settings.var_dir)
     scored = []
     for h in hits:
         exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"],

@@ -6,73 +6,31 @@ The same ``matcher`` code scores workers-for-a-job and jobs-for-a-worker.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from indexer.documents import JOBS, WORKERS, job_text, worker_text
+from indexer.documents import JOBS, WORKERS
 from indexer.service import Indexer
 from matcher import eligibility
-from matcher.eligibility import Clause, JobFacts, WorkerFacts
-from matcher.scoring import (
-    DEFAULT_WEIGHTS,
-    Experience,
-    ScoredMatch,
-    score_many,
-    score_pair,
-    skill_coverage,
+from matcher.eligibility import Clause
+from matcher.inputs import (
+    job_facts,
+    job_isco,
+    job_text,
+    payload_experience,
+    required_skills,
+    worker_facts,
+    worker_text,
 )
+from matcher.models import active_weights
+from matcher.scoring import ScoredMatch, score_many, score_pair, skill_coverage
 from registry.compliance import job_is_matchable
 from registry.models import JobOrder, Worker
 
 CONSENT = Clause("consent", "eq", True)
-MAX_REQUIRED_FROM_ESCO = 15
-
-
-def job_facts(job: JobOrder) -> JobFacts:
-    """Return the eligibility facts of a job order."""
-    return JobFacts(deadline=job.deadline, min_age=job.min_age, max_age=job.max_age,
-                    gender_rule=job.gender_rule, domestic_work=job.domestic_work,
-                    medical_required=job.medical_required,
-                    required_ntvqf_level=job.required_ntvqf_level,
-                    languages=tuple(job.languages or ()))
-
-
-def worker_facts(w: Worker) -> WorkerFacts:
-    """Return the eligibility facts of a worker."""
-    return WorkerFacts(date_of_birth=w.date_of_birth, gender=w.gender,
-                       passport_expiry=w.passport_expiry, medical_fit=w.medical_fit,
-                       ntvqf_level=w.ntvqf_level, languages=tuple(w.languages or ()),
-                       bmet_registered=bool(w.bmet_registration))
-
-
-def required_skills(ix: Indexer, job: JobOrder) -> tuple[list[str], list[str]]:
-    """Return the job's required/optional skills, from ESCO's essential ones if none were given."""
-    req = list(job.required_skills or [])
-    opt = list(job.optional_skills or [])
-    if not req and job.occupation_uri:
-        req = list(ix.taxonomy.essential.get(job.occupation_uri, ()))[:MAX_REQUIRED_FROM_ESCO]
-    return req, opt
-
-
-def learned_weights(settings: Any) -> dict[str, float] | None:
-    """Return the active re-ranker's score-part weights, or None for the hand-set ones.
-
-    ``shetu models activate`` writes ``var/models/ACTIVE_RERANKER`` (see training/models.py);
-    read on every search, so a newly activated re-ranker takes effect without a restart.
-    """
-    root = Path(settings.var_dir) / "models"
-    try:
-        name = (root / "ACTIVE_RERANKER").read_text(encoding="utf-8").strip()
-        weights = json.loads((root / name / "weights.json").read_text(encoding="utf-8"))["weights"]
-        return {k: float(weights[k]) for k in DEFAULT_WEIGHTS}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 @dataclass
@@ -97,17 +55,15 @@ def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
         ix.encoder.encode([text])[0]
     hits = ix.backend.search(WORKERS, text=text, vector=vector, filters=filters,
                              k=max(pool, limit))
-    req, opt = required_skills(ix, job)
-    occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
-    isco = occ.isco_group if occ else ""
+    req, opt = required_skills(job, ix.taxonomy.essential)
     bm25_max = max((h.keyword_score for h in hits), default=0.0)
-    weights = learned_weights(ix.settings)
-    # All candidates are scored in one pass (same floats as score_pair, see matcher.scoring);
+    weights = active_weights(ix.settings.var_dir)
+    # All candidates are scored in one pass (score_pair is score_many of one worker);
     # the matched/missing skill lists are built for the shown ones only.
     totals, parts = score_many(
         bm25=[h.keyword_score for h in hits], bm25_max=bm25_max,
         cosine=[h.vector_score for h in hits], job_required=req, job_optional=opt,
-        job_uri=job.occupation_uri, job_isco=isco,
+        job_uri=job.occupation_uri, job_isco=job_isco(job, ix.taxonomy),
         worker_skills=[h.payload.get("skills", ()) for h in hits],
         worker_experience=[h.payload.get("experience", ()) for h in hits], weights=weights,
         occupation_skills=ix.taxonomy.essential)
@@ -167,11 +123,9 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
     by_id = {h.id: h for h in hits}
     bm25_max = max((h.keyword_score for h in hits), default=0.0)
     wf = worker_facts(worker)
-    weights = learned_weights(ix.settings)
+    weights = active_weights(ix.settings.var_dir)
     # The indexed payload holds the structured experience, or what was inferred from free text.
-    exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), float(e.get("years", 0)),
-                      e.get("confidence", 1.0))
-           for e in (doc.payload.get("experience", []) if doc is not None else [])]
+    exp = payload_experience(doc.payload.get("experience", []) if doc is not None else [])
     eligible: list[JobMatch] = []
     not_eligible: list[JobMatch] = []
     with nullcontext(session) if session is not None else ix.sessions() as s:
@@ -180,12 +134,11 @@ def rank_jobs_for_worker(ix: Indexer, worker: Worker, today: dt.date | None = No
             if not job_is_matchable(job, today):
                 continue
             h = by_id[job.id]
-            req, opt = required_skills(ix, job)
-            occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
+            req, opt = required_skills(job, ix.taxonomy.essential)
             total, parts, matched, missing = score_pair(
                 bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score,
                 job_required=req, job_optional=opt, job_uri=job.occupation_uri,
-                job_isco=occ.isco_group if occ else "", worker_skills=worker.skills or [],
+                job_isco=job_isco(job, ix.taxonomy), worker_skills=worker.skills or [],
                 worker_experience=exp, weights=weights,
                 occupation_skills=ix.taxonomy.essential)
             failures = eligibility.check(wf, job_facts(job))

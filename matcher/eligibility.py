@@ -12,7 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
 
+if TYPE_CHECKING:  # the vocabulary is registry.vocab's; the matcher does not import the registry
+    from registry.vocab import Gender
+
+FEMALE: Final[Gender] = "female"
 PASSPORT_MIN_MONTHS = 6
 DOMESTIC_WOMEN_MIN_AGE = 25
 
@@ -97,7 +102,7 @@ def age_on(dob: dt.date, on: dt.date) -> int:
 def age_band(job: JobFacts, gender: str | None = None) -> tuple[int, int]:
     """Return the (min, max) age for the job, raising the floor to 25 for women in domestic work."""
     lo = job.min_age
-    if job.domestic_work and gender == "female":
+    if job.domestic_work and gender == FEMALE:
         lo = max(lo, DOMESTIC_WOMEN_MIN_AGE)
     return lo, job.max_age
 
@@ -115,7 +120,7 @@ def _check_age(w: WorkerFacts, j: JobFacts) -> Failure | None:
     age = age_on(w.date_of_birth, j.deadline)
     if lo <= age <= hi:
         return None
-    women_domestic = j.domestic_work and w.gender == "female"
+    women_domestic = j.domestic_work and w.gender == FEMALE
     extra = " (25–45 for women in domestic work)" if women_domestic else ""
     return Failure("age", f"age {age} is outside {lo}–{hi}{extra}",
                    f"বয়স {age}, প্রয়োজন {lo}–{hi}", "no fix: the age band is set by law")

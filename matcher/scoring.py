@@ -28,6 +28,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "experience": 0.10,
 }
 EXPERIENCE_SATURATION_YEARS = 5.0
+# MiniLM cosines: unrelated texts sit near COSINE_LO, paraphrases above COSINE_HI.
+COSINE_LO, COSINE_HI = 0.1, 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,28 +68,83 @@ def occupation_similarity(a_uri: str | None, a_isco: str, b_uri: str | None, b_i
 def best_experience(job_uri: str | None, job_isco: str,
                     experience: Iterable[Experience]) -> tuple[float, float]:
     """Return (occupation part, experience part) for the best-matching experience entry."""
+    return _best_experience(job_uri, job_isco, _entries(experience), {})
+
+
+def _entries(experience: Iterable[Experience]) -> list[dict[str, Any]]:
+    """Experience in the indexed payload's form, which :func:`score_many` reads."""
+    return [{"occupation_uri": e.occupation_uri, "isco_group": e.isco_group, "years": e.years,
+             "confidence": e.confidence} for e in experience]
+
+
+def _best_experience(job_uri: str | None, job_isco: str, entries: Iterable[Mapping[str, Any]],
+                     similarity: dict[tuple[str, str], float]) -> tuple[float, float]:
+    """:func:`best_experience` over payload entries.
+
+    :param similarity: a per-job cache of :func:`occupation_similarity` by ``(uri, isco)``.
+    """
     best_occ, best_exp = 0.0, 0.0
-    for e in experience:
-        occ = e.confidence * occupation_similarity(job_uri, job_isco, e.occupation_uri,
-                                                   e.isco_group)
-        exp = occ * min(e.years / EXPERIENCE_SATURATION_YEARS, 1.0)
+    for e in entries:
+        uri, isco = e["occupation_uri"], e.get("isco_group", "")
+        sim = similarity.get((uri, isco))
+        if sim is None:
+            sim = similarity[(uri, isco)] = occupation_similarity(job_uri, job_isco, uri, isco)
+        occ = e.get("confidence", 1.0) * sim
+        exp = occ * min(e["years"] / EXPERIENCE_SATURATION_YEARS, 1.0)
         if (occ, exp) > (best_occ, best_exp):
             best_occ, best_exp = occ, exp
     return best_occ, best_exp
 
 
+class JobSkills:
+    """A job's required and optional skills, prepared once to measure many workers' coverage.
+
+    Coverage = (required skills held + ½ optional skills held) / (required + ½ optional), a
+    skill listed twice counting twice.
+    """
+
+    __slots__ = ("required", "optional", "_req", "_opt", "_plain", "_req_n", "_opt_n", "denom")
+
+    def __init__(self, required: Sequence[str], optional: Sequence[str]) -> None:
+        self.required, self.optional = list(required), list(optional)
+        self._req, self._opt = set(required), set(optional)
+        # Without repeated skills a set intersection counts them; otherwise count multiplicities.
+        self._plain = len(self._req) == len(required) and len(self._opt) == len(optional)
+        self._req_n: dict[str, int] = {}
+        for s in required:
+            self._req_n[s] = self._req_n.get(s, 0) + 1
+        self._opt_n: dict[str, int] = {}
+        for s in optional:
+            self._opt_n[s] = self._opt_n.get(s, 0) + 1
+        self.denom = len(required) + 0.5 * len(optional)
+
+    def coverage(self, have: Iterable[str]) -> float:
+        """Return the share of the job's skills in ``have`` (0 for a job with no skills)."""
+        if self.denom == 0:
+            return 0.0
+        if self._plain:
+            have_set = have if isinstance(have, set | frozenset) else set(have)
+            return (len(self._req & have_set) + 0.5 * len(self._opt & have_set)) / self.denom
+        n_req = n_opt = 0
+        for s in set(have):
+            n_req += self._req_n.get(s, 0)
+            n_opt += self._opt_n.get(s, 0)
+        return (n_req + 0.5 * n_opt) / self.denom
+
+    def explain(self, have: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Return (matched skills, missing required skills) of a worker who holds ``have``."""
+        have_set = set(have)
+        matched = ([s for s in self.required if s in have_set]
+                   + [s for s in self.optional if s in have_set])
+        return matched, [s for s in self.required if s not in have_set]
+
+
 def skill_coverage(required: Sequence[str], optional: Sequence[str],
                    have: Iterable[str]) -> tuple[float, list[str], list[str]]:
     """Return (coverage, matched, missing required) for a job's skills against a worker's."""
-    have_set = set(have)
-    matched = [s for s in required if s in have_set] + [s for s in optional if s in have_set]
-    missing = [s for s in required if s not in have_set]
-    denom = len(required) + 0.5 * len(optional)
-    if denom == 0:
-        return 0.0, matched, missing
-    got = (sum(1 for s in required if s in have_set)
-           + 0.5 * sum(1 for s in optional if s in have_set))
-    return got / denom, matched, missing
+    job = JobSkills(required, optional)
+    have = list(have)
+    return (job.coverage(have), *job.explain(have))
 
 
 def inferred_skill_coverage(required: Sequence[str], optional: Sequence[str],
@@ -100,150 +157,113 @@ def inferred_skill_coverage(required: Sequence[str], optional: Sequence[str],
     nothing here: a worker who states an occupation but lists no skills is not credited with
     all of the occupation's skills.
     """
+    return _inferred_coverage(JobSkills(required, optional), _entries(experience),
+                              occupation_skills, {})
+
+
+def _inferred_coverage(job: JobSkills, entries: Iterable[Mapping[str, Any]],
+                       occupation_skills: Mapping[str, Iterable[str]],
+                       cache: dict[str, float]) -> float:
+    """:func:`inferred_skill_coverage` over payload entries.
+
+    :param cache: a per-job cache of occupation URI → coverage by its essentials (-1: none).
+    """
     best = 0.0
-    for e in experience:
-        if e.confidence >= 1.0:
+    for e in entries:
+        confidence = e.get("confidence", 1.0)
+        if confidence >= 1.0:
             continue
-        ess = occupation_skills.get(e.occupation_uri)
-        if not ess:
+        uri = e["occupation_uri"]
+        base = cache.get(uri)
+        if base is None:
+            ess = occupation_skills.get(uri)
+            base = cache[uri] = job.coverage(ess) if ess else -1.0
+        if base < 0:
             continue
-        cov = e.confidence * skill_coverage(required, optional, ess)[0]
+        cov = confidence * base
         if cov > best:
             best = cov
     return best
 
 
-def rescale_cosine(cos: float, lo: float = 0.1, hi: float = 0.8) -> float:
+def rescale_cosine(cos: float, lo: float = COSINE_LO, hi: float = COSINE_HI) -> float:
     """Map a MiniLM cosine to [0, 1] (unrelated texts sit near 0.1, paraphrases above 0.8)."""
     return min(max((cos - lo) / (hi - lo), 0.0), 1.0)
 
 
-def combine(parts: dict[str, float], weights: dict[str, float] | None = None) -> float:
-    """Return the weighted sum of the score parts."""
-    w = weights or DEFAULT_WEIGHTS
-    return float(sum(w[k] * parts.get(k, 0.0) for k in w))
+def combine(parts: Mapping[str, float], weights: Mapping[str, float] | None = None) -> float:
+    """Return the weighted sum of the score parts (in the weights' order)."""
+    return _weighted(parts, list((weights or DEFAULT_WEIGHTS).items()))
+
+
+def _weighted(parts: Mapping[str, float], weights: Sequence[tuple[str, float]]) -> float:
+    total = 0.0
+    for k, v in weights:
+        total += v * parts.get(k, 0.0)
+    return total
 
 
 def score_pair(*, bm25: float, bm25_max: float, cosine: float,
                job_required: Sequence[str], job_optional: Sequence[str], job_uri: str | None,
                job_isco: str, worker_skills: Iterable[str], worker_experience: Iterable[Experience],
-               weights: dict[str, float] | None = None,
+               weights: Mapping[str, float] | None = None,
                occupation_skills: Mapping[str, Iterable[str]] | None = None
                ) -> tuple[float, dict[str, float], list[str], list[str]]:
     """Score one job/worker pair; return (score, parts, matched skills, missing skills).
+
+    :func:`score_many` of one worker, plus the matched and missing skill lists.
 
     :param occupation_skills: occupation URI → essential skills (``Taxonomy.essential``); with
         it, a worker without recorded skills is scored on the inferred occupations' skills
         (see :func:`inferred_skill_coverage`). Matched/missing stay the recorded skills'.
     """
-    worker_skills = list(worker_skills)
-    worker_experience = list(worker_experience)
-    coverage, matched, missing = skill_coverage(job_required, job_optional, worker_skills)
-    if not worker_skills and occupation_skills is not None:
-        coverage = inferred_skill_coverage(job_required, job_optional, worker_experience,
-                                           occupation_skills)
-    occ, exp = best_experience(job_uri, job_isco, worker_experience)
-    parts = {
-        "keyword": (bm25 / bm25_max) if bm25_max > 0 else 0.0,
-        "embedding": rescale_cosine(cosine),
-        "skills": coverage,
-        "occupation": occ,
-        "experience": exp,
-    }
-    parts = {k: round(float(v), 4) for k, v in parts.items()}
-    return combine(parts, weights), parts, matched, missing
+    skills = list(worker_skills)
+    totals, parts = score_many(bm25=[bm25], bm25_max=bm25_max, cosine=[cosine],
+                               job_required=job_required, job_optional=job_optional,
+                               job_uri=job_uri, job_isco=job_isco, worker_skills=[skills],
+                               worker_experience=[_entries(worker_experience)], weights=weights,
+                               occupation_skills=occupation_skills)
+    matched, missing = JobSkills(job_required, job_optional).explain(skills)
+    return totals[0], parts[0], matched, missing
 
 
 def score_many(*, bm25: Sequence[float], bm25_max: float, cosine: Sequence[float],
                job_required: Sequence[str], job_optional: Sequence[str], job_uri: str | None,
                job_isco: str, worker_skills: Sequence[Iterable[str]],
                worker_experience: Sequence[Iterable[Mapping[str, Any]]],
-               weights: dict[str, float] | None = None,
+               weights: Mapping[str, float] | None = None,
                occupation_skills: Mapping[str, Iterable[str]] | None = None
                ) -> tuple[list[float], list[dict[str, float]]]:
-    """Score many workers against one job; return (totals, parts), equal to :func:`score_pair`.
+    """Score many workers against one job; return (totals, parts), one per worker.
 
-    The same arithmetic as :func:`score_pair` in the same order (so the same floats), without
-    its per-pair overhead: the job's skill multiplicities and the occupation similarity of each
-    distinct (uri, ISCO group) are computed once per job, and the matched/missing skill lists
-    are left to the caller for the few pairs it shows (:func:`skill_coverage`).
+    The job's skills and the occupation similarity of each distinct (uri, ISCO group) are
+    prepared once per job; the matched/missing skill lists are left to the caller for the few
+    pairs it shows (:meth:`JobSkills.explain`).
 
     :param worker_experience: per worker, entries with ``occupation_uri``, ``years`` and
         optionally ``isco_group`` (default "") and ``confidence`` (default 1.0) — the indexed
-        payload's form.
-    :param occupation_skills: as for :func:`score_pair`.
+        payload's form (``matcher.inputs.ExperienceEntry``).
+    :param occupation_skills: occupation URI → essential skills (``Taxonomy.essential``); with
+        it, a worker without recorded skills is scored on the inferred occupations' skills.
     """
-    w = weights or DEFAULT_WEIGHTS
-    wk = list(w.items())
-    standard = list(w) == list(DEFAULT_WEIGHTS)
-    w_kw, w_emb, w_sk, w_occ, w_exp = (w[k] for k in DEFAULT_WEIGHTS) if standard else (0,) * 5
-    req_set, opt_set = set(job_required), set(job_optional)
-    # Without repeated skills a set intersection counts them; otherwise count multiplicities.
-    plain = len(req_set) == len(job_required) and len(opt_set) == len(job_optional)
-    req_mult: dict[str, int] = {}
-    for s in job_required:
-        req_mult[s] = req_mult.get(s, 0) + 1
-    opt_mult: dict[str, int] = {}
-    for s in job_optional:
-        opt_mult[s] = opt_mult.get(s, 0) + 1
-    denom = len(job_required) + 0.5 * len(job_optional)
-    occ_cache: dict[tuple[Any, str], float] = {}
-    lo, span = 0.1, 0.8 - 0.1
-    inferred_cov: dict[str, float] = {}  # occupation → coverage of the job by its essentials
+    w = list((weights or DEFAULT_WEIGHTS).items())
+    job = JobSkills(job_required, job_optional)
+    similarity: dict[tuple[str, str], float] = {}
+    inferred: dict[str, float] = {}
     totals: list[float] = []
     all_parts: list[dict[str, float]] = []
     for b, c, have, exps in zip(bm25, cosine, worker_skills, worker_experience, strict=True):
-        if denom == 0:
-            coverage = 0.0
-        elif plain:
-            have_set = have if isinstance(have, set | frozenset) else set(have)
-            coverage = (len(req_set & have_set) + 0.5 * len(opt_set & have_set)) / denom
-        else:
-            n_req = n_opt = 0
-            for s in set(have):
-                n_req += req_mult.get(s, 0)
-                n_opt += opt_mult.get(s, 0)
-            coverage = (n_req + 0.5 * n_opt) / denom
+        coverage = job.coverage(have)
         if not have and occupation_skills is not None:
-            # the same products and comparisons as inferred_skill_coverage
-            coverage = 0.0
-            for e in exps:
-                conf = e.get("confidence", 1.0)
-                if conf >= 1.0:
-                    continue
-                uri = e["occupation_uri"]
-                base = inferred_cov.get(uri)
-                if base is None:
-                    ess = occupation_skills.get(uri)
-                    base = skill_coverage(job_required, job_optional, ess)[0] if ess else -1.0
-                    inferred_cov[uri] = base
-                if base < 0:
-                    continue
-                cov = conf * base
-                if cov > coverage:
-                    coverage = cov
-        best_occ, best_exp = 0.0, 0.0
-        for e in exps:
-            uri, isco = e["occupation_uri"], e.get("isco_group", "")
-            sim = occ_cache.get((uri, isco))
-            if sim is None:
-                sim = occupation_similarity(job_uri, job_isco, uri, isco)
-                occ_cache[(uri, isco)] = sim
-            occ = e.get("confidence", 1.0) * sim
-            exp = occ * min(e["years"] / EXPERIENCE_SATURATION_YEARS, 1.0)
-            if (occ, exp) > (best_occ, best_exp):
-                best_occ, best_exp = occ, exp
-        p_kw = round(float((b / bm25_max) if bm25_max > 0 else 0.0), 4)
-        p_emb = round(float(min(max((c - lo) / span, 0.0), 1.0)), 4)
-        p_sk = round(float(coverage), 4)
-        p_occ = round(float(best_occ), 4)
-        p_exp = round(float(best_exp), 4)
-        parts = {"keyword": p_kw, "embedding": p_emb, "skills": p_sk, "occupation": p_occ,
-                 "experience": p_exp}
-        if standard:  # the same additions, in the same order, as combine()
-            totals.append(w_kw * p_kw + w_emb * p_emb + w_sk * p_sk + w_occ * p_occ
-                          + w_exp * p_exp)
-        else:
-            totals.append(float(sum(v * parts.get(k, 0.0) for k, v in wk)))
+            coverage = _inferred_coverage(job, exps, occupation_skills, inferred)
+        occ, exp = _best_experience(job_uri, job_isco, exps, similarity)
+        parts = {
+            "keyword": round(float((b / bm25_max) if bm25_max > 0 else 0.0), 4),
+            "embedding": round(float(rescale_cosine(c)), 4),
+            "skills": round(float(coverage), 4),
+            "occupation": round(float(occ), 4),
+            "experience": round(float(exp), 4),
+        }
+        totals.append(_weighted(parts, w))
         all_parts.append(parts)
     return totals, all_parts

@@ -1,4 +1,7 @@
-"""Settings: one pydantic-settings class, env prefix ``SHETU_``, read once and never at import."""
+"""Settings: one pydantic-settings class, env prefix ``SHETU_``, read once and never at import.
+
+Settings come from the environment only (no files are read here).
+"""
 
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ class Settings(BaseSettings):
     freshness: Literal["inprocess", "celery"] = "inprocess"
     secret_key: str = DEV_SECRET
     token_minutes: int = 8 * 60
+    # The packaged MiniLM unless SHETU_MODEL is set; get_settings() puts the encoder that
+    # `shetu models activate NAME` made active in its place (matcher.models owns the pointers).
     model: str = "packaged:all-MiniLM-L6-v2"
     encoder_batch_size: int = Field(default=64, ge=1)
     demo_accounts: bool | None = None
@@ -57,12 +62,6 @@ class Settings(BaseSettings):
     def _derive_and_refuse_unsafe(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'shetu.db'}"
-        if "model" not in self.model_fields_set:
-            # `shetu models activate NAME` writes var/models/ACTIVE; SHETU_MODEL overrides it.
-            pointer = self.var_dir / "models" / "ACTIVE"
-            name = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
-            if name and (self.var_dir / "models" / name / "model").is_dir():
-                self.model = str(self.var_dir / "models" / name / "model")
         if self.demo_accounts is None:
             self.demo_accounts = self.env != "production"
         if self.cookie_secure is None:
@@ -93,5 +92,11 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """Return the process-wide settings, read from the environment on first call."""
-    return Settings()
+    """Return the process-wide settings, read from the environment on first call.
+
+    ``model`` is the active encoder artefact when ``SHETU_MODEL`` is not set
+    (:func:`matcher.models.with_active_encoder`); ``Settings`` itself reads no files.
+    """
+    from matcher.models import with_active_encoder
+
+    return with_active_encoder(Settings())

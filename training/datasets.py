@@ -47,10 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from matcher.taxonomy import Taxonomy
+from registry.vocab import OutcomeStatus
 
-POSITIVE_STATUSES = ("shortlisted", "selected", "deployed")
-NEGATIVE_STATUSES = ("rejected",)
-OUTCOME_STATUSES = (*POSITIVE_STATUSES, *NEGATIVE_STATUSES)
+# An officer's decision for (shortlisted … deployed) or against (rejected) a worker; ``applied``
+# is not a decision. Typed against registry.vocab's outcome vocabulary.
+POSITIVE_STATUSES: tuple[OutcomeStatus, ...] = ("shortlisted", "selected", "deployed")
+NEGATIVE_STATUSES: tuple[OutcomeStatus, ...] = ("rejected",)
+OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = (*POSITIVE_STATUSES, *NEGATIVE_STATUSES)
 DEV_SHARE = 0.05
 ESCO_ALT_SAMPLE = 2000  # training.eval_tasks.esco_altlabels draws this many pairs by default
 EVAL_SEED = 13  # EvalContext.seed
@@ -305,7 +308,7 @@ def outcome_pairs(database_url: str, tax: Taxonomy, rng: random.Random) -> Itera
     """Yield job text → positively decided worker text, negative: a worker rejected for it."""
     from sqlalchemy import select
 
-    from indexer.documents import job_text, worker_text
+    from matcher.inputs import job_text, worker_text
     from registry.db import session_scope
     from registry.models import JobOrder, Worker
 
@@ -353,7 +356,10 @@ def build_pairs(tax: Taxonomy, data_dir: Path, *, sources: Sequence[str] = (
         if not database_url:
             raise ValueError("outcome pairs need a database_url")
         gens["outcome"] = outcome_pairs(database_url, tax, rng)
-    train, dev, counts, dropped = [], [], {}, 0
+    train: list[Example] = []
+    dev: list[Example] = []
+    counts: dict[str, int] = {}
+    dropped = 0
     for name in sources:
         if name not in gens:
             raise KeyError(f"unknown pair source {name!r}; known: {', '.join(gens)}, outcome")
@@ -396,9 +402,10 @@ def batches(examples: Sequence[Example], batch_size: int, rng: random.Random
                         break
                     e = deferred.popleft()
                 else:
-                    e = next(fresh, None)
-                    if e is None:
+                    nxt = next(fresh, None)
+                    if nxt is None:
                         break
+                    e = nxt
                 marks = ("k:" + e.key, "p:" + norm(e.positive))
                 if seen.isdisjoint(marks):
                     batch.append(e)

@@ -16,7 +16,7 @@ Own words never quote the ESCO profile: the trade is named the way the worker sa
 O*NET "reported title" of the crosswalked O*NET occupation 40 %, an ESCO alternative label
 40 %, the preferred label 20 %), lower-cased, abbreviated 30 % of the time and misspelt 25 %;
 the work is described by O*NET core task statements or ESCO skill alternative labels; a third
-of texts add words unrelated to the trade (see ``training.synthetic.first_person_text``). Job
+of texts add words unrelated to the trade (see ``training.synthetic_text.first_person_text``). Job
 orders carry structured required skills (5–8 essential ones) and an occupation, as an officer
 records them, but a noisy title and, half the time, a duties line of O*NET tasks.
 Every worker is made eligible, so the benchmark measures ranking, not filtering.
@@ -34,29 +34,30 @@ vector leg), all on the same index and the same eligibility filter.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from indexer.documents import WORKERS, job_text
-from indexer.ranking import CONSENT, job_facts, rank_workers_for_job
+from indexer.documents import WORKERS
+from indexer.ranking import CONSENT, rank_workers_for_job
 from indexer.service import Indexer
 from matcher import eligibility
+from matcher.inputs import job_facts, job_text
 from registry.config import Settings
 from registry.db import session_scope
 from registry.migrate import upgrade
 from registry.models import Agency, Employer, JobOrder, OutboxEvent, Worker
-from training.synthetic import load_profile_vocab, make_worker, occupation_pool, spoken_title
+from registry.vocab import Gender, JobStatus, LicenceStatus
+from training.eval_context import Row, TaskResult, task_result
+from training.metrics import graded_ndcg
+from training.synthetic import make_worker, occupation_pool
+from training.synthetic_text import load_profile_vocab, spoken_title
 
-
-def graded_ndcg(ranked: list[int], rel: dict[int, int], k: int = 10) -> float:
-    """Return graded nDCG@k (gain 2^rel − 1, log2 discount) of a ranked id list."""
-    dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    ideal = sorted(rel.values(), reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
+# Every worker is eligible (the benchmark measures ranking, not filtering).
+MALE: Gender = "male"
+VALID: LicenceStatus = "valid"
+VERIFIED: JobStatus = "verified"
 
 
 def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, siblings: int,
@@ -95,7 +96,7 @@ def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, sib
             truths[-1]["recorded"] = "occupation only"
         w.update(date_of_birth=today - dt.timedelta(days=365 * 30), passport_expiry=today +
                  dt.timedelta(days=3000), medical_fit=True, bmet_registration="BMET-1",
-                 consent=True, languages=["Bangla"], gender="male", ntvqf_level=3)
+                 consent=True, languages=["Bangla"], gender=MALE, ntvqf_level=3)
         workers.append(w)
 
     for occ in targets:
@@ -137,7 +138,7 @@ def relevance(truth: dict, job: dict, job_isco: str) -> int:
 
 
 def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 6,
-               related: int = 4, background: int = 700) -> dict:
+               related: int = 4, background: int = 700) -> TaskResult:
     """Run the benchmark; return rows in the evaluation table format."""
     if ctx.limit:
         n_jobs = min(n_jobs, ctx.limit)
@@ -152,7 +153,7 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
                             model=ctx.model)
         upgrade(settings.database_url)
         with session_scope(settings.database_url) as s:
-            s.add(Agency(name="Eval", licence_number="RL-EVAL", licence_status="valid",
+            s.add(Agency(name="Eval", licence_number="RL-EVAL", licence_status=VALID,
                          licence_valid_until=today + dt.timedelta(days=900)))
             s.add(Employer(name="Eval employer", country="Saudi Arabia"))
             s.flush()
@@ -162,7 +163,7 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
             s.add_all(OutboxEvent(entity="worker", entity_id=w.id, version=1, op="upsert")
                       for w in ws)
             job_rows = [JobOrder(employer_id=1, agency_id=1, destination="Saudi Arabia",
-                                 status="verified", demand_letter_attested=True,
+                                 status=VERIFIED, demand_letter_attested=True,
                                  recruitment_permission="RP", medical_required=True,
                                  deadline=today + dt.timedelta(days=60), **j) for j in jobs]
             s.add_all(job_rows)
@@ -182,6 +183,7 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
         with session_scope(settings.database_url) as s:
             for jid, job in zip(job_ids, jobs, strict=True):
                 jo = s.get(JobOrder, jid)
+                assert jo is not None
                 job_isco = tax.occupations[job["occupation_uri"]].isco_group
                 rel = {wid: relevance(t, job, job_isco)
                        for wid, t in zip(worker_ids, truths, strict=True)}
@@ -192,7 +194,8 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
                 text = job_text(jo, tax)
                 kw = ix.backend.search(WORKERS, text=text, vector=None, filters=filters, k=10)
                 kw_ranked = [h.id for h in sorted(kw, key=lambda h: -h.keyword_score)]
-                vec = ix.backend.get("jobs", jid).vector
+                jdoc = ix.backend.get("jobs", jid)
+                vec = jdoc.vector if jdoc is not None else None
                 vh = ix.backend.search(WORKERS, text=None, vector=vec, filters=filters, k=10)
                 vec_ranked = [h.id for h in sorted(vh, key=lambda h: -h.vector_score)]
                 for name, ranked in (("shetu", shetu), ("bm25", kw_ranked),
@@ -207,13 +210,13 @@ def candidates(ctx: Any, *, n_jobs: int = 40, per_job: int = 8, siblings: int = 
         ix.backend.close()
     means = {k: round(sum(v) / len(v), 4) for k, v in scores.items()}
     best_base = max(means["bm25"], means["minilm"])
-    return {"rows": [{"dataset": f"ESCO candidates benchmark ({len(jobs)} job orders, "
-                                 f"{len(workers)} workers, graded 0–3)",
-                      "n": len(jobs), "metric": "nDCG@10", "systems": means}],
-            "notes": f"Shetu / better baseline = {means['shetu'] / best_base:.2f}× "
+    rows: list[Row] = [{"dataset": f"ESCO candidates benchmark ({len(jobs)} job orders, "
+                                   f"{len(workers)} workers, graded 0–3)",
+                        "n": len(jobs), "metric": "nDCG@10", "systems": means}]
+    return task_result(rows, f"Shetu / better baseline = {means['shetu'] / best_base:.2f}× "
                      "(target ≥ 1.15×). Relevance definition in training/eval_candidates.py. "
                      "Grade ≥ 2 workers in the top 10 by recorded profile (structured / "
                      "occupation only / text only): " + "; ".join(
                          f"{k} " + "/".join(str(found[k].get(t, 0)) for t in (
                              "structured", "occupation only", "text only"))
-                         for k in ("shetu", "bm25", "minilm", "pool")) + "."}
+                         for k in ("shetu", "bm25", "minilm", "pool")) + ".", "nDCG@10")

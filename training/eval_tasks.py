@@ -1,14 +1,14 @@
 """Evaluation tasks: each compares Shetu with two baselines on the same data.
 
-A task is a function ``task(ctx: EvalContext) -> dict`` registered in :data:`TASKS`. It returns::
-
-    {"rows": [{"dataset": str, "n": int, "metric": str,
-               "systems": {"shetu": float, "bm25": float, "minilm": float}}, ...],
-     "notes": str}
+A task is a function ``task(ctx: EvalContext) -> TaskResult`` registered in :data:`TASKS`
+(types in ``training.eval_context``): rows of ``{"dataset", "n", "metric", "systems": {"shetu",
+"bm25", "minilm"}}``, notes, and the task's primary figure (``primary``: metric, data set and
+Shetu's value).
 
 Baselines (same data, same command): ``bm25`` = Okapi BM25 over ESCO labels (preferred +
 alternative, best label per concept; for TalentCLEF, over the corpus titles), and ``minilm`` =
 all-MiniLM-L6-v2 zero-shot, cosine to preferred labels (TalentCLEF: to the corpus titles).
+Metrics: ``training.metrics``.
 """
 
 from __future__ import annotations
@@ -16,195 +16,27 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from matcher.bm25 import BM25Index, OverlapIndex
-from matcher.encoder import PACKAGED, TextEncoder, get_encoder
-from matcher.normalise import (
-    ConceptRanker,
-    build_occupation_ranker,
-    build_skill_ranker,
-    translate_bangla,
+from matcher.normalise import ConceptRanker, translate_bangla
+from training.eval_context import (
+    EvalContext,
+    Row,
+    TaskResult,
+    score_systems,
+    softmax_rows,
+    task_result,
 )
-from matcher.taxonomy import Taxonomy, load_taxonomy
 
 BANGLA_SET = Path(__file__).resolve().parent / "data" / "bangla_occupation_queries.tsv"
 EXCLUDED_SKILL_LABELS = {"LABEL NOT PRESENT", "UNDERSPECIFIED"}
-
-
-# --------------------------------------------------------------------------------------------
-# Context
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class EvalContext:
-    """What a task needs: data paths, the model under test, and lazily built shared objects."""
-
-    data_dir: Path
-    esco_dir: Path
-    cache_dir: Path
-    model: str = PACKAGED
-    baseline_model: str = PACKAGED
-    limit: int | None = None
-    seed: int = 13
-    log: Callable[[str], None] = print
-    _memo: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_settings(cls, settings: Any, model: str | None = None, **kw: Any) -> EvalContext:
-        """Build a context from ``registry.config.Settings`` (or anything with the same fields)."""
-        return cls(data_dir=Path(settings.data_dir), esco_dir=Path(settings.esco_dir),
-                   cache_dir=Path(settings.cache_dir), model=model or settings.model,
-                   **kw)
-
-    def _get(self, key: str, build: Callable[[], Any]) -> Any:
-        if key not in self._memo:
-            t = time.time()
-            self._memo[key] = build()
-            if time.time() - t > 2:
-                self.log(f"  [{key} ready in {time.time() - t:.0f}s]")
-        return self._memo[key]
-
-    @property
-    def eval_dir(self) -> Path:
-        return self.data_dir / "eval"
-
-    @property
-    def taxonomy(self) -> Taxonomy:
-        return self._get("taxonomy", lambda: load_taxonomy(self.esco_dir, self.cache_dir))
-
-    @property
-    def encoder(self) -> TextEncoder:
-        return get_encoder(self.model)
-
-    @property
-    def baseline_encoder(self) -> TextEncoder:
-        return get_encoder(self.baseline_model)
-
-    @property
-    def occupations(self) -> ConceptRanker:
-        return self._get("occupations", lambda: build_occupation_ranker(
-            self.taxonomy, self.encoder, self.cache_dir))
-
-    @property
-    def skills(self) -> ConceptRanker:
-        return self._get("skills", lambda: build_skill_ranker(
-            self.taxonomy, self.encoder, self.cache_dir))
-
-    def preferred_vectors(self, ranker: ConceptRanker) -> np.ndarray:
-        """Return baseline MiniLM vectors of each concept's preferred label (reusing the cache)."""
-        def build() -> np.ndarray:
-            if getattr(ranker.encoder, "name", "") == getattr(self.baseline_encoder, "name", "-"):
-                return ranker.label_vecs[ranker.starts]
-            return self.baseline_encoder.encode([c.label for c in ranker.concepts])
-        return self._get(f"pref-{ranker.kind}", build)
-
-    def label_bm25(self, ranker: ConceptRanker) -> BM25Index:
-        """Return a BM25 index whose documents are the ranker's label entries."""
-        return self._get(f"bm25-{ranker.kind}", lambda: BM25Index(ranker.entries))
-
-    def sample(self, items: list, n: int) -> list:
-        """Return a seeded sample of at most ``limit`` (or ``n``) items, order kept."""
-        n = min(len(items), self.limit or n)
-        if n >= len(items):
-            return items
-        idx = sorted(random.Random(self.seed).sample(range(len(items)), n))
-        return [items[i] for i in idx]
-
-
-# --------------------------------------------------------------------------------------------
-# Metrics (binary relevance)
-# --------------------------------------------------------------------------------------------
-
-
-def _ranks_of_relevant(scores: np.ndarray, relevant: Sequence[int]) -> np.ndarray:
-    """Return the 1-based ranks of the relevant items in a descending sort of ``scores``."""
-    rel = np.asarray(sorted(set(relevant)), dtype=np.int64)
-    if len(rel) == 0:
-        return rel
-    rs = scores[rel]
-    # rank = 1 + number of items scoring strictly higher, ties broken against the relevant item
-    higher = (scores[None, :] > rs[:, None]).sum(axis=1)
-    ties = (scores[None, :] == rs[:, None]).sum(axis=1) - 1
-    return np.sort(1 + higher + ties)
-
-
-def average_precision(scores: np.ndarray, relevant: Sequence[int]) -> float:
-    ranks = _ranks_of_relevant(scores, relevant)
-    if len(ranks) == 0:
-        return 0.0
-    return float(np.mean(np.arange(1, len(ranks) + 1) / ranks))
-
-
-def reciprocal_rank(scores: np.ndarray, relevant: Sequence[int], k: int | None = None) -> float:
-    ranks = _ranks_of_relevant(scores, relevant)
-    if len(ranks) == 0 or (k is not None and ranks[0] > k):
-        return 0.0
-    return float(1.0 / ranks[0])
-
-
-def recall_at(scores: np.ndarray, relevant: Sequence[int], k: int) -> float:
-    ranks = _ranks_of_relevant(scores, relevant)
-    return float((ranks <= k).sum() / len(ranks)) if len(ranks) else 0.0
-
-
-def hit_at(scores: np.ndarray, relevant: Sequence[int], k: int) -> float:
-    ranks = _ranks_of_relevant(scores, relevant)
-    return float(len(ranks) > 0 and ranks[0] <= k)
-
-
-def ndcg_at(scores: np.ndarray, relevant: Sequence[int], k: int = 10) -> float:
-    ranks = _ranks_of_relevant(scores, relevant)
-    if len(ranks) == 0:
-        return 0.0
-    dcg = float(np.sum(1.0 / np.log2(ranks[ranks <= k] + 1)))
-    ideal = float(np.sum(1.0 / np.log2(np.arange(1, min(k, len(ranks)) + 1) + 1)))
-    return dcg / ideal
-
-
-METRICS: dict[str, Callable[[np.ndarray, Sequence[int]], float]] = {
-    "MAP": average_precision,
-    "MRR": reciprocal_rank,
-    "MRR@10": lambda s, r: reciprocal_rank(s, r, 10),
-    "nDCG@10": lambda s, r: ndcg_at(s, r, 10),
-    "R@1": lambda s, r: hit_at(s, r, 1),
-    "R@5": lambda s, r: hit_at(s, r, 5),
-    "R@10": lambda s, r: hit_at(s, r, 10),
-}
-
-
-def score_systems(systems: dict[str, Callable[[int, int], np.ndarray]], qrels: list[list[int]],
-                  metrics: Sequence[str], dataset: str, batch: int = 256) -> list[dict]:
-    """Average ``metrics`` over queries for each system; a system maps a query slice to scores."""
-    sums = {s: dict.fromkeys(metrics, 0.0) for s in systems}
-    for name, fn in systems.items():
-        for start in range(0, len(qrels), batch):
-            block = fn(start, min(start + batch, len(qrels)))
-            for j, rel in enumerate(qrels[start:start + batch]):
-                for m in metrics:
-                    sums[name][m] += METRICS[m](block[j], rel)
-    n = max(len(qrels), 1)
-    return [{"dataset": dataset, "n": len(qrels), "metric": m,
-             "systems": {s: round(sums[s][m] / n, 4) for s in systems}} for m in metrics]
-
-
-def _softmax_rows(x: np.ndarray, top: int, temp: float) -> np.ndarray:
-    """Keep each row's ``top`` scores, softmax them at ``temp``; zeros elsewhere."""
-    out = np.zeros_like(x)
-    idx = np.argpartition(-x, top - 1, axis=1)[:, :top]
-    rows = np.arange(x.shape[0])[:, None]
-    v = x[rows, idx] / temp
-    v = np.exp(v - v.max(axis=1, keepdims=True))
-    out[rows, idx] = v / v.sum(axis=1, keepdims=True)
-    return out
+# Re-exported: tests and callers reach the context through this module.
+__all__ = ["BANGLA_SET", "TASKS", "EvalContext", "TaskResult", "read_bangla_set"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,14 +49,19 @@ def _read_tsv(path: Path) -> list[list[str]]:
         return [r for r in csv.reader(fh, delimiter="\t") if r]
 
 
-def talentclef_a(ctx: EvalContext) -> dict:
+def _rows_of(m: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """A system that answers a query slice with rows of a precomputed score matrix."""
+    return lambda a, b: m[a:b]
+
+
+def talentclef_a(ctx: EvalContext) -> TaskResult:
     """TalentCLEF 2025 task A validation: job title → similar job titles (MAP, MRR, nDCG@10).
 
     Shetu = direct cosine + lexical overlap + an ESCO bridge: each title's distribution over its
     top ESCO occupations (from the occupation ranker); two titles are similar when they map to
     the same occupations.
     """
-    rows: list[dict] = []
+    rows: list[Row] = []
     base = ctx.eval_dir / "talentclef2025-task-a" / "validation"
     occ = ctx.occupations
     for lang in ("english", "spanish", "german", "chinese"):
@@ -249,23 +86,24 @@ def talentclef_a(ctx: EvalContext) -> dict:
         lex_index = OverlapIndex(ct)
         dc, qc, _ = lex_index.score(qt)
         lex = np.sqrt(dc * qc)
-        qp = _softmax_rows(occ.score_matrix([occ.prepare(t) for t in qt]), 30, 0.1)
-        cp = _softmax_rows(occ.score_matrix([occ.prepare(t) for t in ct]), 30, 0.1)
+        qp = softmax_rows(occ.score_matrix([occ.prepare(t) for t in qt]), 30, 0.1)
+        cp = softmax_rows(occ.score_matrix([occ.prepare(t) for t in ct]), 30, 0.1)
         qp /= np.linalg.norm(qp, axis=1, keepdims=True) + 1e-9
         cp /= np.linalg.norm(cp, axis=1, keepdims=True) + 1e-9
         shetu = 0.45 * (qv @ cv.T) + 0.45 * (qp @ cp.T) + 0.1 * lex
         bm25 = BM25Index(ct).score(qt)
         zero = bq @ bc.T
-        systems = {"shetu": lambda a, b, s=shetu: s[a:b], "bm25": lambda a, b, s=bm25: s[a:b],
-                   "minilm": lambda a, b, s=zero: s[a:b]}
+        systems = {name: _rows_of(m) for name, m in (("shetu", shetu), ("bm25", bm25),
+                                                      ("minilm", zero))}
         rows += score_systems(systems, qrels, ("MAP", "MRR", "nDCG@10"),
                               f"TalentCLEF25-A val {lang[:2].upper()}")
         ctx.log(f"  talentclef-a {lang}: {len(qt)} queries, {len(ct)} titles, "
                 f"{time.time() - t0:.0f}s")
-    return {"rows": rows, "notes": "BM25 and MiniLM rank the corpus titles directly."}
+    return task_result(rows, "BM25 and MiniLM rank the corpus titles directly.", "MAP",
+                       "TalentCLEF25-A val EN")
 
 
-def esco_altlabels(ctx: EvalContext) -> dict:
+def esco_altlabels(ctx: EvalContext) -> TaskResult:
     """ESCO alternative label → its occupation, leave-one-out (MRR@10, R@1, R@10).
 
     The query label is removed from its own occupation's label set (dense and lexical) before
@@ -292,7 +130,8 @@ def esco_altlabels(ctx: EvalContext) -> dict:
                "minilm": lambda a, b: zero[a:b]}
     rows = score_systems(systems, qrels, ("MRR@10", "R@1", "R@10"),
                          f"ESCO 1.1.1 alt labels (LOO, {len(pairs)} sampled)")
-    return {"rows": rows, "notes": "Sample seeded; the query label is left out of its occupation."}
+    return task_result(rows, "Sample seeded; the query label is left out of its occupation.",
+                       "MRR@10")
 
 
 def _skill_uris_by_label(ranker: ConceptRanker) -> dict[str, list[int]]:
@@ -309,7 +148,7 @@ def _skill_baselines(ctx: EvalContext, texts: list[str]) -> tuple[np.ndarray, np
     return bm, zero
 
 
-def skillspan(ctx: EvalContext) -> dict:
+def skillspan(ctx: EvalContext) -> TaskResult:
     """SkillSpan spans (HOUSE + TECH, validation + test) → ESCO skill (MRR, R@5)."""
     sk = ctx.skills
     by_label = _skill_uris_by_label(sk)
@@ -331,7 +170,7 @@ def skillspan(ctx: EvalContext) -> dict:
     systems = {"shetu": lambda a, b: shetu[a:b], "bm25": lambda a, b: bm[a:b],
                "minilm": lambda a, b: zero[a:b]}
     rows = score_systems(systems, qrels, ("MRR", "R@5"), "SkillSpan→ESCO (house+tech, val+test)")
-    return {"rows": rows, "notes": "Spans labelled LABEL NOT PRESENT / UNDERSPECIFIED excluded."}
+    return task_result(rows, "Spans labelled LABEL NOT PRESENT / UNDERSPECIFIED excluded.", "MRR")
 
 
 # Set on a dev split (500 TechWolf titles outside the evaluated sample), not on the eval sample:
@@ -344,7 +183,7 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(axis=1, keepdims=True)) / (x.std(axis=1, keepdims=True) + 1e-9)
 
 
-def job2skill(ctx: EvalContext) -> dict:
+def job2skill(ctx: EvalContext) -> TaskResult:
     """TechWolf vacancy titles → ESCO skills (MAP, nDCG@10; silver labels).
 
     Shetu = three per-query z-normalised scores fused linearly: the skill ranker's hybrid score
@@ -372,13 +211,13 @@ def job2skill(ctx: EvalContext) -> dict:
 
     rows_i, cols_i, vals = [], [], []
     for oi, c in enumerate(occ.concepts):
-        for w, rel in ((1.0, tax.essential), (0.5, tax.optional)):
-            for s in rel.get(c.uri, ()):
+        for weight, by_occ in ((1.0, tax.essential), (0.5, tax.optional)):
+            for s in by_occ.get(c.uri, ()):
                 j = sk.uri_index.get(s)
                 if j is not None:
                     rows_i.append(oi)
                     cols_i.append(j)
-                    vals.append(w)
+                    vals.append(weight)
     o2s = sparse.csr_matrix((vals, (rows_i, cols_i)), shape=(len(occ.concepts),
                                                             len(sk.concepts)))
     bm, zero = _skill_baselines(ctx, texts)
@@ -389,14 +228,14 @@ def job2skill(ctx: EvalContext) -> dict:
     def shetu_block(a: int, b: int) -> np.ndarray:
         direct = sk.score_matrix(texts[a:b])
         pref = sk.encoder.encode(texts[a:b]) @ pref_vecs.T
-        p = _softmax_rows(occ.score_matrix([occ.prepare(t) for t in titles[a:b]]), 30, 0.1)
+        p = softmax_rows(occ.score_matrix([occ.prepare(t) for t in titles[a:b]]), 30, 0.1)
         via = np.asarray((sparse.csr_matrix(p) @ o2s).todense(), dtype=np.float32)
         return w["direct"] * _z(direct) + w["preferred"] * _z(pref) + w["occupations"] * _z(via)
 
     systems = {"shetu": shetu_block, "bm25": lambda a, b: bm[a:b], "minilm": lambda a, b: zero[a:b]}
     rows = score_systems(systems, qrels, ("MAP", "nDCG@10"),
                          f"TechWolf job→skills val ({len(titles)} titles sampled)")
-    return {"rows": rows, "notes": "Silver labels (model-extracted); sample seeded."}
+    return task_result(rows, "Silver labels (model-extracted); sample seeded.", "MAP")
 
 
 def read_bangla_set(path: Path = BANGLA_SET) -> list[tuple[str, list[str], str]]:
@@ -410,7 +249,7 @@ def read_bangla_set(path: Path = BANGLA_SET) -> list[tuple[str, list[str], str]]
     return out
 
 
-def bangla(ctx: EvalContext) -> dict:
+def bangla(ctx: EvalContext) -> TaskResult:
     """Bangla self-descriptions of common migrant trades → ESCO occupation (R@10, MRR@10)."""
     occ = ctx.occupations
     rows_ = read_bangla_set()
@@ -424,11 +263,11 @@ def bangla(ctx: EvalContext) -> dict:
     rows = score_systems(systems, qrels, ("R@10", "MRR@10"),
                          f"Bangla trade self-descriptions ({len(raw)}, in repo)")
     hits = sum(1 for q in raw if translate_bangla(q))
-    return {"rows": rows, "notes": f"Lexicon translated {hits}/{len(raw)} queries; baselines get "
-                                   "the raw Bangla text."}
+    return task_result(rows, f"Lexicon translated {hits}/{len(raw)} queries; baselines get the "
+                       "raw Bangla text.", "R@10")
 
 
-TASKS: dict[str, Callable[[EvalContext], dict]] = {
+TASKS: dict[str, Callable[[EvalContext], TaskResult]] = {
     "talentclef-a": talentclef_a,
     "esco-altlabels": esco_altlabels,
     "skillspan": skillspan,
@@ -437,7 +276,7 @@ TASKS: dict[str, Callable[[EvalContext], dict]] = {
 }
 
 
-def _candidates(ctx: EvalContext) -> dict:
+def _candidates(ctx: EvalContext) -> TaskResult:
     # End-to-end: exercises indexer.ranking, so it is imported only when this task runs.
     from training.eval_candidates import candidates
 

@@ -14,9 +14,11 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from training.eval_context import TaskResult
 from training.eval_tasks import TASKS, EvalContext
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "quality.md"
@@ -27,7 +29,7 @@ TARGETS = {  # (dataset prefix, metric) → target for Shetu
 }
 
 
-def run_tasks(names: list[str], ctx: EvalContext) -> dict[str, dict]:
+def run_tasks(names: list[str], ctx: EvalContext) -> dict[str, TaskResult]:
     """Run the named tasks; return ``{task: result}`` with the seconds each took."""
     out = {}
     for name in names:
@@ -41,7 +43,14 @@ def run_tasks(names: list[str], ctx: EvalContext) -> dict[str, dict]:
     return out
 
 
-def format_table(results: dict[str, dict]) -> str:
+def format_primary(results: dict[str, TaskResult]) -> str:
+    """Return one line per task: its primary metric, Shetu's value and the data set."""
+    return "\n".join(f"{task}: {r['primary']['metric']} = {r['primary']['value']:.4f} "
+                     f"({r['primary']['dataset']})" for task, r in results.items()
+                     if "primary" in r)
+
+
+def format_table(results: dict[str, TaskResult]) -> str:
     """Return a plain-text table of every row of ``results``."""
     lines = [f"{'task':<15} {'dataset':<48} {'metric':<8} " + " ".join(f"{s:>7}" for s in SYSTEMS)]
     for task, res in results.items():
@@ -59,7 +68,8 @@ def _target(row: dict) -> str:
     return ""
 
 
-def _merge_saved(results: dict[str, dict], model: str, path: Path) -> dict[str, dict]:
+def _merge_saved(results: Mapping[str, Mapping[str, Any]], model: str, path: Path
+                 ) -> dict[str, dict]:
     """Merge this run into the saved results (``quality.json`` beside the doc), by task."""
     store = path.with_suffix(".json")
     saved = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
@@ -70,7 +80,7 @@ def _merge_saved(results: dict[str, dict], model: str, path: Path) -> dict[str, 
     return saved
 
 
-def write_docs(results: dict[str, dict], model: str, path: Path = DOCS) -> Path:
+def write_docs(results: Mapping[str, Mapping[str, Any]], model: str, path: Path = DOCS) -> Path:
     """Rewrite the results table in ``docs/quality.md`` (text outside the markers is kept).
 
     Tasks not run this time keep their last saved rows (with their own date and model).
@@ -103,8 +113,10 @@ def write_docs(results: dict[str, dict], model: str, path: Path = DOCS) -> Path:
 
 
 def evaluate(task: str, *, model: str | None = None, as_json: bool = False,
-             write: bool = False, limit: int | None = None, settings: Any = None) -> dict:
-    """Run ``task`` (or ``all``), print results, optionally write the docs; return results."""
+             write: bool = False, limit: int | None = None, settings: Any = None
+             ) -> dict[str, TaskResult]:
+    """Run ``task`` (or ``all``), print results and each task's primary figure, optionally write
+    the docs; return ``{task: result}`` (``result["primary"]``: metric, data set, value)."""
     if settings is None:
         from registry.config import get_settings
 
@@ -117,6 +129,7 @@ def evaluate(task: str, *, model: str | None = None, as_json: bool = False,
         print(json.dumps(results, ensure_ascii=False, indent=1))
     else:
         print(format_table(results))
+        print(format_primary(results))
     if write:
         p = write_docs(results, ctx.model)
         print(f"wrote {p}", file=sys.stderr)

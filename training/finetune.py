@@ -89,12 +89,14 @@ def dev_mrr(model: Any, dev: Sequence[Example], tax: Taxonomy, n: int = DEV_QUER
     q = model.encode([e.anchor for e in qs], batch_size=128, normalize_embeddings=True,
                      convert_to_numpy=True)
     model.train(was_training)
+    from training.metrics import hit_at, reciprocal_rank
+
     sims = q @ labels.T
-    gold = np.asarray([pos[e.key] for e in qs])
-    ranks = 1 + (sims > sims[np.arange(len(qs)), gold][:, None]).sum(axis=1)
-    rr = np.where(ranks <= 10, 1.0 / ranks, 0.0)
-    return {"dev_mrr@10": round(float(rr.mean()), 4),
-            "dev_r@1": round(float((ranks == 1).mean()), 4), "dev_n": len(qs)}
+    gold = [pos[e.key] for e in qs]
+    rr = [reciprocal_rank(row, [g], 10) for row, g in zip(sims, gold, strict=True)]
+    r1 = [hit_at(row, [g], 1) for row, g in zip(sims, gold, strict=True)]
+    return {"dev_mrr@10": round(float(np.mean(rr)), 4), "dev_r@1": round(float(np.mean(r1)), 4),
+            "dev_n": len(qs)}
 
 
 def run_eval_tasks(settings: Any, model_ref: str, tasks: Sequence[str], limit: int | None,

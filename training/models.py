@@ -1,17 +1,13 @@
-"""Versioned model artefacts under ``var/models/`` and the pointers to the active ones.
+"""Activating a model artefact: an encoder re-indexes beside the live index, then its pointer
+is written; a re-ranker's pointer is written at once.
 
-    var/models/<name>-<timestamp>/meta.json     kind (encoder | reranker), created, summary
-    var/models/ACTIVE                           name of the active encoder artefact
-    var/models/ACTIVE_RERANKER                  name of the active re-ranker artefact
-
-How an activated encoder reaches the system: ``registry.config.Settings.model`` resolves
-``var/models/ACTIVE`` when ``SHETU_MODEL`` is not set (``SHETU_MODEL`` always wins). Activating
-an encoder first builds a new index version with it beside the live one (``Indexer.reindex``:
-searches keep using the old version meanwhile), swaps it in when complete, and only then writes
-the pointer. Processes that already loaded an encoder (``shetu serve``, Celery workers) keep it
-until restarted: restart them after activation so that new writes are encoded with the new
-model. The active re-ranker (``indexer.ranking`` reads its ``weights.json`` on every search)
-takes effect at once and needs no re-index.
+The artefacts and pointers themselves (``var/models/``, ``ACTIVE``, ``ACTIVE_RERANKER``) are
+:mod:`matcher.models`'. Activating an encoder first builds a new index version with it beside
+the live one (``Indexer.reindex``: searches keep using the old version meanwhile), swaps it in
+when complete, and only then writes the pointer. Processes that already loaded an encoder
+(``shetu serve``, Celery workers) keep it until restarted: restart them after activation so
+that new writes are encoded with the new model. The active re-ranker takes effect at once and
+needs no re-index.
 
 ``shetu models activate packaged`` goes back to the packaged MiniLM (re-index, pointer removed);
 ``shetu models activate hand-set`` goes back to the hand-set weights.
@@ -26,88 +22,23 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ACTIVE = "ACTIVE"
-ACTIVE_RERANKER = "ACTIVE_RERANKER"  # also read by indexer.ranking (no import: dependency rule)
-PACKAGED_NAME = "packaged"
-HAND_SET_NAME = "hand-set"
-POINTERS = {"encoder": ACTIVE, "reranker": ACTIVE_RERANKER}
+from matcher.models import (
+    HAND_SET_NAME,
+    PACKAGED_NAME,
+    UnknownModelError,
+    list_models,
+    models_dir,
+    resolve,
+    write_pointer,
+)
 
-
-class UnknownModelError(KeyError):
-    """Raised when no artefact has the given name."""
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """One artefact directory."""
-
-    name: str
-    kind: str
-    path: Path
-    created: str
-    summary: dict[str, Any]
-    active: bool
-
-    @property
-    def encoder_ref(self) -> str:
-        """The ``Settings.model`` value that loads this encoder."""
-        return str(self.path / "model")
-
-
-def models_dir(var_dir: Path) -> Path:
-    """Return ``var_dir/models``."""
-    return Path(var_dir) / "models"
-
-
-def active_name(var_dir: Path, kind: str = "encoder") -> str | None:
-    """Return the name the ``kind`` pointer names, or None."""
-    p = models_dir(var_dir) / POINTERS[kind]
-    try:
-        return p.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
-def list_models(var_dir: Path) -> list[ModelInfo]:
-    """Return every complete artefact, newest first."""
-    root = models_dir(var_dir)
-    active = {k: active_name(var_dir, k) for k in POINTERS}
-    out = []
-    for meta in root.glob("*/meta.json"):
-        try:
-            m = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        kind = m.get("kind", "encoder")
-        name = meta.parent.name
-        out.append(ModelInfo(name, kind, meta.parent, m.get("created", ""),
-                             m.get("summary", {}), active.get(kind) == name))
-    return sorted(out, key=lambda i: (i.created, i.name), reverse=True)
-
-
-def resolve(var_dir: Path, name: str) -> ModelInfo:
-    """Return the artefact called ``name``; raise :class:`UnknownModelError`."""
-    for info in list_models(var_dir):
-        if info.name == name:
-            return info
-    raise UnknownModelError(f"no model artefact {name!r} under {models_dir(var_dir)} "
-                            "(see `shetu models list`)")
-
-
-def write_pointer(var_dir: Path, kind: str, name: str | None) -> None:
-    """Point ``kind`` at ``name`` atomically (``None`` removes the pointer)."""
-    p = models_dir(var_dir) / POINTERS[kind]
-    if name is None:
-        p.unlink(missing_ok=True)
-        return
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    tmp.write_text(name + "\n", encoding="utf-8")
-    tmp.replace(p)
+# Re-exported for the CLI (``api/cli_training.py``); their home is matcher.models.
+__all__ = ["HAND_SET_NAME", "PACKAGED_NAME", "UnknownModelError", "activate",
+           "activate_in_background", "activate_in_thread", "list_models", "models_dir",
+           "resolve", "write_pointer"]
 
 
 def activate(settings: Any, name: str, progress: Callable[[int], None] | None = None,

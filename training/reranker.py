@@ -39,7 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from matcher.inputs import language_share
 from matcher.scoring import DEFAULT_WEIGHTS, combine
+from training.metrics import grouped_ndcg
 
 PARTS = tuple(DEFAULT_WEIGHTS)  # keyword, embedding, skills, occupation, experience
 EXTRA = ("missing_required", "level_gap", "years", "language_share")
@@ -92,9 +94,7 @@ def feature_row(parts: dict[str, float], *, required: Sequence[str], missing: Se
     """Return one feature row (order :data:`FEATURES`) from score parts and record facts."""
     miss = len(missing) / len(required) if required else 0.0
     gap = max(-3, min(3, int(worker_level) - int(job_level))) / 3.0
-    langs = {x.casefold() for x in worker_languages}
-    lang = (sum(1 for x in job_languages if x.casefold() in langs) / len(job_languages)
-            if job_languages else 1.0)
+    lang = language_share(worker_languages, job_languages)
     return [float(parts.get(p, 0.0)) for p in PARTS] + [miss, gap, min(years, 15.0) / 15.0, lang]
 
 
@@ -102,11 +102,10 @@ def outcome_table(settings: Any, encoder: Any = None, taxonomy: Any = None) -> O
     """Compute features for every recorded outcome in the registry of ``settings``."""
     from sqlalchemy import select
 
-    from indexer.documents import job_text, worker_text
-    from indexer.ranking import MAX_REQUIRED_FROM_ESCO
     from matcher.bm25 import BM25Index
     from matcher.encoder import get_encoder
-    from matcher.scoring import Experience, score_pair
+    from matcher.inputs import job_isco, job_text, record_experience, required_skills, worker_text
+    from matcher.scoring import score_pair
     from matcher.taxonomy import load_taxonomy
     from registry.db import session_scope
     from registry.models import JobOrder, Worker
@@ -129,12 +128,8 @@ def outcome_table(settings: Any, encoder: Any = None, taxonomy: Any = None) -> O
             outs = [o for o in outs if o.worker_id in ws]
             if not outs:
                 continue
-            occ = tax.occupations.get(job.occupation_uri or "")
-            isco = occ.isco_group if occ else ""
-            req = list(job.required_skills or [])
-            if not req and job.occupation_uri:
-                req = list(tax.essential.get(job.occupation_uri, ()))[:MAX_REQUIRED_FROM_ESCO]
-            opt = list(job.optional_skills or [])
+            isco = job_isco(job, tax)
+            req, opt = required_skills(job, tax.essential)
             jt = job_text(job, tax)
             wts = [worker_text(ws[o.worker_id], tax) or "worker" for o in outs]
             bm = BM25Index(wts).score([jt])[0]
@@ -142,11 +137,7 @@ def outcome_table(settings: Any, encoder: Any = None, taxonomy: Any = None) -> O
             cos = vecs[1:] @ vecs[0]
             for o, b, c in zip(outs, bm, cos, strict=True):
                 w = ws[o.worker_id]
-                exp = []
-                for e in w.experience or []:
-                    eo = tax.occupations.get(e.get("occupation_uri", ""))
-                    exp.append(Experience(e.get("occupation_uri", ""), eo.isco_group if eo else "",
-                                          float(e.get("years", 0) or 0)))
+                exp = record_experience(w, tax)
                 _, parts, _, missing = score_pair(
                     bm25=float(b), bm25_max=float(bm.max()), cosine=float(c), job_required=req,
                     job_optional=opt, job_uri=job.occupation_uri, job_isco=isco,
@@ -195,28 +186,6 @@ def synthetic_outcomes(*, jobs: int = 80, per_job: int = 25, seed: int = 0,
             y.append(int(label[i]))
             groups.append(j)
     return OutcomeTable(np.asarray(X), np.asarray(y), np.asarray(groups))
-
-
-# --------------------------------------------------------------------------------------------
-# Metrics
-# --------------------------------------------------------------------------------------------
-
-
-def grouped_ndcg(scores: np.ndarray, y: np.ndarray, groups: np.ndarray, k: int = 10) -> float:
-    """Return the mean nDCG@k over job orders of ranking each job's candidates by ``scores``."""
-    vals = []
-    for g in np.unique(groups):
-        m = groups == g
-        rel = y[m]
-        if rel.sum() == 0:
-            continue
-        order = np.lexsort((np.arange(m.sum()), -scores[m]))
-        gains = rel[order][:k]
-        dcg = float(np.sum(gains / np.log2(np.arange(2, len(gains) + 2))))
-        ideal = np.sort(rel)[::-1][:k]
-        idcg = float(np.sum(ideal / np.log2(np.arange(2, len(ideal) + 2))))
-        vals.append(dcg / idcg)
-    return float(np.mean(vals)) if vals else float("nan")
 
 
 def hand_set_scores(X: np.ndarray, weights: dict[str, float] | None = None) -> np.ndarray:
@@ -276,8 +245,9 @@ def train_reranker(table: OutcomeTable, *, folds: int = FOLDS) -> RerankerResult
 
     X, y, g = table.X, table.y, table.groups
     k = min(folds, len(np.unique(g)))
-    cv = {"learned_ndcg@10": [], "weights_ndcg@10": [], "hand_set_ndcg@10": [],
-          "learned_auc": [], "hand_set_auc": [], "brier": []}
+    cv: dict[str, list[float]] = {
+        "learned_ndcg@10": [], "weights_ndcg@10": [], "hand_set_ndcg@10": [], "learned_auc": [],
+        "hand_set_auc": [], "brier": []}
     for tr, te in GroupKFold(n_splits=k).split(X, y, g):
         if len(set(y[tr].tolist())) < 2 or len(set(y[te].tolist())) < 2:
             continue

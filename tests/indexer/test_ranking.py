@@ -6,16 +6,12 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from indexer.documents import JOBS, WORKERS, job_text
-from indexer.ranking import (
-    CONSENT,
-    job_facts,
-    learned_weights,
-    rank_workers_for_job,
-    required_skills,
-)
+from indexer.documents import JOBS, WORKERS
+from indexer.ranking import CONSENT, rank_workers_for_job
 from matcher import eligibility
-from matcher.scoring import Experience, score_pair
+from matcher.inputs import job_facts, job_text, payload_experience, required_skills
+from matcher.models import active_weights
+from matcher.scoring import score_pair
 from registry.compliance import job_is_matchable
 from registry.models import JobOrder
 
@@ -27,18 +23,17 @@ def _reference(ix, job, limit, pool=300):
     vector = ix.backend.get(JOBS, job.id).vector
     hits = ix.backend.search(WORKERS, text=text, vector=vector, filters=filters,
                              k=max(pool, limit))
-    req, opt = required_skills(ix, job)
+    req, opt = required_skills(job, ix.taxonomy.essential)
     occ = ix.taxonomy.occupations.get(job.occupation_uri or "")
     bm25_max = max((h.keyword_score for h in hits), default=0.0)
     out = []
     for h in hits:
-        exp = [Experience(e["occupation_uri"], e.get("isco_group", ""), e["years"],
-                          e.get("confidence", 1.0)) for e in h.payload.get("experience", [])]
+        exp = payload_experience(h.payload.get("experience", []))
         total, parts, matched, missing = score_pair(
             bm25=h.keyword_score, bm25_max=bm25_max, cosine=h.vector_score, job_required=req,
             job_optional=opt, job_uri=job.occupation_uri, job_isco=occ.isco_group if occ else "",
             worker_skills=h.payload.get("skills", []), worker_experience=exp,
-            weights=learned_weights(ix.settings), occupation_skills=ix.taxonomy.essential)
+            weights=active_weights(ix.settings.var_dir), occupation_skills=ix.taxonomy.essential)
         out.append((round(total, 4), h.id, parts, matched, missing))
     out.sort(key=lambda m: (-m[0], m[1]))
     return out[:limit]

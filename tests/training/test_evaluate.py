@@ -5,37 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from matcher.encoder import HashingEncoder
 from matcher.normalise import Concept, ConceptRanker
 from training import eval_tasks
-from training.eval_tasks import (
-    METRICS,
-    TASKS,
-    EvalContext,
-    average_precision,
-    ndcg_at,
-    read_bangla_set,
-    reciprocal_rank,
-    score_systems,
-)
-from training.evaluate import format_table, write_docs
-
-
-def test_metrics_on_a_known_ranking() -> None:
-    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5])  # ranking: 0,1,2,3,4
-    assert average_precision(scores, [0, 2]) == pytest.approx((1 / 1 + 2 / 3) / 2)
-    assert reciprocal_rank(scores, [2, 3]) == pytest.approx(1 / 3)
-    assert reciprocal_rank(scores, [4], k=3) == 0.0
-    assert METRICS["R@1"](scores, [1]) == 0.0 and METRICS["R@5"](scores, [4]) == 1.0
-    assert ndcg_at(scores, [0], 10) == pytest.approx(1.0)
-    assert ndcg_at(scores, [1], 10) == pytest.approx(1 / np.log2(3))
-
-
-def test_ties_do_not_flatter_a_system() -> None:
-    flat = np.zeros(100)
-    assert reciprocal_rank(flat, [5]) == pytest.approx(1 / 100)
+from training.eval_context import score_systems
+from training.eval_tasks import TASKS, EvalContext, read_bangla_set
+from training.evaluate import format_primary, format_table, write_docs
 
 
 def test_score_systems_compares_systems_on_the_same_queries() -> None:
@@ -76,6 +52,11 @@ def test_esco_altlabels_is_leave_one_out(tmp_path: Path) -> None:
     shetu = {r["metric"]: r["systems"]["shetu"] for r in res["rows"]}
     # "zebra keeper" left out of u:a → the only lexical match left is u:b's "zebra handler"
     assert shetu["R@1"] == 0.0
+    # the task names its primary figure, and the CLI output carries it
+    assert res["primary"]["metric"] == "MRR@10"
+    assert res["primary"]["value"] == shetu["MRR@10"]
+    line = format_primary({"esco-altlabels": res})
+    assert line.startswith("esco-altlabels: MRR@10 = ") and "ESCO 1.1.1 alt labels" in line
 
 
 def test_docs_table_is_regenerated_in_place(tmp_path: Path) -> None:

@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 from support import DATA_DIR, make_settings, seed_registry
 
-from indexer.documents import WORKERS, worker_text
+from indexer.documents import WORKERS
 from indexer.ranking import rank_workers_for_job
 from matcher.encoder import get_encoder, packaged_model_path
+from matcher.inputs import worker_text
+from matcher.models import active_name, list_models, with_active_encoder
 from registry.compliance import job_is_matchable
 from registry.config import Settings
 from registry.db import session_scope
 from registry.models import JobOrder, Worker
-from training.models import activate_in_thread, active_name, list_models
+from training.models import activate_in_thread
 
 
 @pytest.mark.slow
@@ -58,15 +60,17 @@ def test_activation_swaps_the_index_without_failed_searches(tmp_path, taxonomy):
         text = worker_text(s.get(Worker, 1), taxonomy)
     want = get_encoder(str(art / "model")).encode([text])[0]
     assert float(np.dot(doc.vector, want)) > 0.99
-    # Settings resolve the pointer unless SHETU_MODEL / an explicit model says otherwise.
-    resolved = Settings(env="test", var_dir=tmp_path, data_dir=DATA_DIR)
-    assert resolved.model == str(tmp_path / "models" / "minilm-test-1" / "model")
-    assert make_settings(tmp_path).model == "hashing"
+    # The process settings resolve the pointer unless SHETU_MODEL / an explicit model says
+    # otherwise; Settings alone read no file.
+    plain = Settings(env="test", var_dir=tmp_path, data_dir=DATA_DIR)
+    assert plain.model == "packaged:all-MiniLM-L6-v2"
+    assert with_active_encoder(plain).model == str(tmp_path / "models" / "minilm-test-1" / "model")
+    assert with_active_encoder(make_settings(tmp_path)).model == "hashing"
     ix.backend.close()
 
 
 def test_unknown_names_and_empty_registry(tmp_path):
-    from training.models import UnknownModelError, resolve
+    from matcher.models import UnknownModelError, resolve
 
     assert list_models(tmp_path) == [] and active_name(tmp_path) is None
     with pytest.raises(UnknownModelError):

@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from indexer.ranking import rank_workers_for_job
+from matcher.models import write_pointer
 from matcher.scoring import DEFAULT_WEIGHTS, combine
 from registry.compliance import job_is_matchable
 from registry.db import session_scope
 from registry.models import JobOrder, Worker
-from training.models import write_pointer
+from training.metrics import grouped_ndcg
 from training.reranker import (
     FEATURES,
     PROTECTED,
     OutcomeTable,
-    grouped_ndcg,
     hand_set_scores,
     outcome_table,
     save_reranker,
