@@ -65,8 +65,6 @@ from indexer.protocol import (
     UnknownIndexError,
 )
 
-_UNAVAILABLE_STATUS = {429, 502, 503, 504}
-
 
 class ElasticsearchBackend:
     """SearchBackend on Elasticsearch 9 (official client), one alias per logical index."""
@@ -117,7 +115,7 @@ class ElasticsearchBackend:
                 f"Elasticsearch at {self.url} is unreachable or did not answer within "
                 f"{self.timeout_s:g}s ({type(exc).__name__})") from exc
         except ApiError as exc:
-            if exc.status_code in _UNAVAILABLE_STATUS or exc.status_code >= 500:
+            if exc.status_code in es_queries.UNAVAILABLE_STATUS or exc.status_code >= 500:
                 raise SearchUnavailableError(
                     f"Elasticsearch at {self.url} answered {exc.status_code}: {exc.message}"
                 ) from exc
@@ -200,7 +198,7 @@ class ElasticsearchBackend:
                 elif item["index"].get("status") != 409:  # 409: a newer version is stored
                     failed.append(item["index"])
         if failed:
-            if any(f.get("status") in _UNAVAILABLE_STATUS for f in failed):
+            if any(f.get("status") in es_queries.UNAVAILABLE_STATUS for f in failed):
                 raise SearchUnavailableError(f"Elasticsearch refused {len(failed)} writes: "
                                              f"{failed[0].get('error')}")
             raise InvalidDocumentError(f"Elasticsearch refused {len(failed)} documents: "
@@ -253,8 +251,7 @@ class ElasticsearchBackend:
         candidates with the float vectors inside Elasticsearch (``rescore_vector``), so its
         scores are exact cosines; (2) one ``_msearch`` with the exact cosine of the BM25-only
         hits (a kNN restricted to their ids, which Elasticsearch answers by exact scoring) and
-        the stored fields and payload of the union. (Earlier the kNN leg over-fetched 2k hits
-        with their 384-float vectors in ``_source`` and re-ranked here: ~8 MB of JSON a query.)
+        the stored fields and payload of the union.
         """
         fq = es_queries.filter_clauses(self._schema(index), filters)
         if k <= 0:
@@ -274,19 +271,14 @@ class ElasticsearchBackend:
         if not body:
             return []
         responses = self._msearch(body)
-        kw = {int(h["_id"]): float(h["_score"])
-              for h in (responses[0]["hits"]["hits"] if tokens else [])}
-        # cosine similarity scores are (1 + cos) / 2
-        sims = {int(h["_id"]): 2.0 * float(h["_score"]) - 1.0
-                for h in (responses[-1]["hits"]["hits"] if q is not None else [])}
+        kw = es_queries.scores(responses[0]) if tokens else {}
+        sims = es_queries.cosines(responses[-1]) if q is not None else {}
         ids = list(kw) + [i for i in sims if i not in kw]
         if not ids:
             return []
         # The filter again: a document deleted or changed between the two round trips drops
         # out instead of coming back as a tombstone or with a payload that no longer passes.
-        body = [{"index": alias},
-                {"size": len(ids), "track_total_hits": False, "_source": ["fields", "payload"],
-                 "query": {"bool": {"filter": [es_queries.ids_filter(ids), *fq]}}}]
+        body = [{"index": alias}, es_queries.stored(ids, fq)]
         only_kw = [i for i in kw if i not in sims] if q is not None else []
         if only_kw and q is not None:
             body += [{"index": alias},
@@ -295,8 +287,7 @@ class ElasticsearchBackend:
         responses = self._msearch(body)
         sources = {int(h["_id"]): h.get("_source") or {} for h in responses[0]["hits"]["hits"]}
         if only_kw:
-            sims.update({int(h["_id"]): 2.0 * float(h["_score"]) - 1.0
-                         for h in responses[1]["hits"]["hits"]})
+            sims.update(es_queries.cosines(responses[1]))
         return [Hit(id=i, keyword_score=kw.get(i, 0.0), vector_score=sims.get(i, 0.0),
                     fields=dict(sources[i].get("fields") or {}),
                     payload=dict(sources[i].get("payload") or {}))
@@ -305,14 +296,7 @@ class ElasticsearchBackend:
     def _msearch(self, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with self._guard():
             responses = self.client.msearch(searches=body)["responses"]
-        for r in responses:
-            if "error" in r:
-                status = int(r.get("status", 500))
-                if status in _UNAVAILABLE_STATUS or status >= 500:
-                    raise SearchUnavailableError(f"Elasticsearch search failed: {r['error']}")
-                if status == 404:
-                    raise UnknownIndexError(f"no such index in Elasticsearch: {r['error']}")
-                raise InvalidQueryError(f"Elasticsearch refused the search: {r['error']}")
+        es_queries.raise_for_errors(responses)
         return responses
 
     def count(self, index: str, filters: Filter = ()) -> int:

@@ -1,6 +1,6 @@
-"""What the Elasticsearch backend sends: the mapping, document sources, filters, search bodies.
+"""The Elasticsearch wire format: mapping, document sources, filters, search bodies, answers.
 
-Pure functions from the protocol's types to Elasticsearch JSON (no client, no I/O), so the
+Pure functions between the protocol's types and Elasticsearch JSON (no client, no I/O), so the
 wire format can be read and tested apart from the requests in :mod:`indexer.elasticsearch`.
 Dates are sent as ISO days, filter fields live under ``f.<name>``, the stored ``fields`` and
 ``payload`` are not indexed, ``text`` holds the tokens of :mod:`indexer.analysis`, and every
@@ -16,9 +16,19 @@ import numpy as np
 
 from indexer import analysis
 from indexer.filters import coerce, validate
-from indexer.protocol import Document, Filter, IndexSchema, InvalidDocumentError, InvalidFilterError
+from indexer.protocol import (
+    Document,
+    Filter,
+    IndexSchema,
+    InvalidDocumentError,
+    InvalidFilterError,
+    InvalidQueryError,
+    SearchUnavailableError,
+    UnknownIndexError,
+)
 
 LIVE: dict[str, Any] = {"term": {"deleted": False}}
+UNAVAILABLE_STATUS = {429, 502, 503, 504}  # with every 5xx: transient, the engine is unavailable
 _EPOCH = dt.date(1970, 1, 1)
 _ES_TYPES = {"keyword": {"type": "keyword"}, "keywords": {"type": "keyword"},
              "int": {"type": "long"}, "float": {"type": "double"}, "bool": {"type": "boolean"},
@@ -149,3 +159,31 @@ def knn(q: np.ndarray, fq: list[dict[str, Any]], k: int, *, candidates: int,
 def ids_filter(ids: list[int]) -> dict[str, Any]:
     """Return a clause matching exactly these document ids."""
     return {"ids": {"values": [str(i) for i in ids]}}
+
+
+def stored(ids: list[int], fq: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return a search for the stored fields and payload of ``ids`` still passing ``fq``."""
+    return {"size": len(ids), "track_total_hits": False, "_source": ["fields", "payload"],
+            "query": {"bool": {"filter": [ids_filter(ids), *fq]}}}
+
+
+def scores(response: dict[str, Any]) -> dict[int, float]:
+    """Return ``{id: score}`` of a search answer's hits, in its order."""
+    return {int(h["_id"]): float(h["_score"]) for h in response["hits"]["hits"]}
+
+
+def cosines(response: dict[str, Any]) -> dict[int, float]:
+    """Return ``{id: cosine}`` of a kNN answer's hits (its scores are (1 + cos) / 2)."""
+    return {i: 2.0 * s - 1.0 for i, s in scores(response).items()}
+
+
+def raise_for_errors(responses: list[dict[str, Any]]) -> None:
+    """Raise the declared error for the first failed search of an ``_msearch`` answer."""
+    for r in responses:
+        if "error" in r:
+            status = int(r.get("status", 500))
+            if status in UNAVAILABLE_STATUS or status >= 500:
+                raise SearchUnavailableError(f"Elasticsearch search failed: {r['error']}")
+            if status == 404:
+                raise UnknownIndexError(f"no such index in Elasticsearch: {r['error']}")
+            raise InvalidQueryError(f"Elasticsearch refused the search: {r['error']}")
