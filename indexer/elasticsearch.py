@@ -41,7 +41,6 @@ by ``timeout_s`` and at most ``max_retries`` retries on connection errors.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -52,84 +51,19 @@ import numpy as np
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch import helpers as es_helpers
 
-from indexer import analysis
-from indexer.filters import coerce, validate
+from indexer import analysis, es_queries
 from indexer.protocol import (
     Document,
     Filter,
     Hit,
     IndexSchema,
     InvalidDocumentError,
-    InvalidFilterError,
     InvalidQueryError,
     Rebuild,
     SearchError,
     SearchUnavailableError,
     UnknownIndexError,
 )
-
-_EPOCH = dt.date(1970, 1, 1)
-_UNAVAILABLE_STATUS = {429, 502, 503, 504}
-_ES_TYPES = {"keyword": {"type": "keyword"}, "keywords": {"type": "keyword"},
-             "int": {"type": "long"}, "float": {"type": "double"}, "bool": {"type": "boolean"},
-             "date": {"type": "date", "format": "strict_date"}}
-_LIVE = {"term": {"deleted": False}}
-
-def _iso(days: int) -> str:
-    return (_EPOCH + dt.timedelta(days=days)).isoformat()
-
-
-def _mapping(schema: IndexSchema) -> dict[str, Any]:
-    return {
-        "dynamic": False,
-        "_meta": {"shetu_schema": {"name": schema.name, "fields": dict(schema.fields),
-                                   "dim": schema.dim}},
-        "properties": {
-            "text": dict(analysis.ES_TEXT_MAPPING),  # tokens of indexer.analysis
-            "deleted": {"type": "boolean"},
-            "vec": {"type": "dense_vector", "dims": schema.dim, "similarity": "cosine",
-                    "index_options": {"type": "int8_hnsw"}},
-            "f": {"type": "object", "dynamic": False,
-                  "properties": {k: _ES_TYPES[t] for k, t in schema.fields.items()}},
-            "fields": {"type": "object", "enabled": False},
-            "payload": {"type": "object", "enabled": False},
-        },
-    }
-
-
-def _filter_value(ftype: str, value: Any) -> Any:
-    if ftype == "date":
-        return _iso(value)
-    if ftype == "bool":
-        return bool(value)
-    return value
-
-
-def _typed_fields(schema: IndexSchema, fields: dict[str, Any]) -> dict[str, Any]:
-    """Return the filterable copy of a document's fields, normalised like the filter values."""
-    out: dict[str, Any] = {}
-    for name, ftype in schema.fields.items():
-        value = fields.get(name)
-        if value is None:
-            continue
-        if ftype == "keywords":
-            if isinstance(value, list | tuple):
-                out[name] = [str(v) for v in value]
-        elif ftype == "keyword":
-            out[name] = str(value)
-        else:
-            try:
-                out[name] = _filter_value(ftype, coerce(ftype, value))
-            except InvalidFilterError as exc:
-                raise InvalidFilterError(f"field {name!r}: {exc}") from exc
-    return out
-
-
-def _unit(vector: Any) -> list[float] | None:
-    if vector is None:
-        return None
-    v = np.asarray(vector, dtype=np.float32).reshape(-1)
-    return v.tolist() if float(np.linalg.norm(v)) > 0 else None  # cosine refuses zero vectors
 
 
 class ElasticsearchBackend:
@@ -155,9 +89,13 @@ class ElasticsearchBackend:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = Elasticsearch(self.url, request_timeout=self.timeout_s,
-                                                 max_retries=self.max_retries,
-                                                 retry_on_timeout=False)
+                    try:
+                        self._client = Elasticsearch(self.url, request_timeout=self.timeout_s,
+                                                     max_retries=self.max_retries,
+                                                     retry_on_timeout=False)
+                    except ValueError as exc:  # a URL the client cannot parse
+                        raise SearchUnavailableError(
+                            f"cannot connect to Elasticsearch at {self.url!r}: {exc}") from exc
         return self._client
 
     @contextmanager
@@ -169,12 +107,15 @@ class ElasticsearchBackend:
         """
         try:
             yield
+        except es_helpers.ScanError as exc:  # a scroll lost shards or expired midway
+            raise SearchUnavailableError(f"Elasticsearch at {self.url} could not finish a "
+                                         f"scroll: {exc}") from exc
         except TransportError as exc:  # connection refused/reset, timeout
             raise SearchUnavailableError(
                 f"Elasticsearch at {self.url} is unreachable or did not answer within "
                 f"{self.timeout_s:g}s ({type(exc).__name__})") from exc
         except ApiError as exc:
-            if exc.status_code in _UNAVAILABLE_STATUS or exc.status_code >= 500:
+            if exc.status_code in es_queries.UNAVAILABLE_STATUS or exc.status_code >= 500:
                 raise SearchUnavailableError(
                     f"Elasticsearch at {self.url} answered {exc.status_code}: {exc.message}"
                 ) from exc
@@ -200,8 +141,7 @@ class ElasticsearchBackend:
         if schema is None:  # another process created it: read the schema kept in _meta
             with self._guard():
                 resp = self.client.indices.get_mapping(index=self.alias(index))
-            meta = next(iter(resp.values()))["mappings"]["_meta"]["shetu_schema"]
-            schema = IndexSchema(meta["name"], meta["fields"], int(meta["dim"]))
+            schema = es_queries.schema_of(next(iter(resp.values()))["mappings"])
             self._schemas[index] = schema
         return schema
 
@@ -214,7 +154,7 @@ class ElasticsearchBackend:
                          # get asks): a search fetching fields + payload reads ~3 KB a hit,
                          # not the ~11 KB the 384 floats as JSON added
                          "index.mapping.exclude_source_vectors": True},
-            "mappings": _mapping(schema)}
+            "mappings": es_queries.mapping(schema)}
         if alias:
             body["aliases"] = {alias: {"is_write_index": True}}
         self.client.indices.create(index=name, **body)
@@ -237,26 +177,6 @@ class ElasticsearchBackend:
                 if not self.client.indices.exists_alias(name=alias):
                     raise
 
-    def _source(self, schema: IndexSchema, d: Document) -> dict[str, Any]:
-        try:
-            typed = _typed_fields(schema, d.fields)
-        except InvalidFilterError as exc:
-            raise InvalidDocumentError(f"document {d.id}: {exc}") from exc
-        if not isinstance(d.text, str | None):
-            raise InvalidDocumentError(f"document {d.id}: text is not a string")
-        src: dict[str, Any] = {"deleted": False, "text": analysis.es_text(d.text),
-                               "f": typed, "fields": dict(d.fields), "payload": dict(d.payload)}
-        try:
-            vec = _unit(d.vector)
-        except (ValueError, TypeError) as exc:
-            raise InvalidDocumentError(f"document {d.id}: not a vector ({exc})") from exc
-        if vec is not None:
-            if len(vec) != schema.dim:
-                raise InvalidDocumentError(f"document {d.id}: a vector of {len(vec)} "
-                                           f"dimensions in an index of {schema.dim}")
-            src["vec"] = vec
-        return src
-
     def _bulk(self, target: str, schema: IndexSchema, docs: Sequence[Document],
               refresh: bool) -> int:
         newest: dict[int, Document] = {}
@@ -268,7 +188,7 @@ class ElasticsearchBackend:
         # Every document is checked before the first is sent: a bad one writes nothing.
         actions = [{"_op_type": "index", "_index": target, "_id": str(d.id),
                     "version": d.version, "version_type": "external",
-                    "_source": self._source(schema, d)} for d in newest.values()]
+                    "_source": es_queries.source(schema, d)} for d in newest.values()]
         written, failed = 0, []
         with self._guard(InvalidDocumentError):
             for ok, item in es_helpers.streaming_bulk(self.client, actions, chunk_size=500,
@@ -278,7 +198,7 @@ class ElasticsearchBackend:
                 elif item["index"].get("status") != 409:  # 409: a newer version is stored
                     failed.append(item["index"])
         if failed:
-            if any(f.get("status") in _UNAVAILABLE_STATUS for f in failed):
+            if any(f.get("status") in es_queries.UNAVAILABLE_STATUS for f in failed):
                 raise SearchUnavailableError(f"Elasticsearch refused {len(failed)} writes: "
                                              f"{failed[0].get('error')}")
             raise InvalidDocumentError(f"Elasticsearch refused {len(failed)} documents: "
@@ -322,23 +242,6 @@ class ElasticsearchBackend:
                         fields=dict(src.get("fields") or {}),
                         payload=dict(src.get("payload") or {}))
 
-    def _filter(self, index: str, filters: Filter) -> list[dict[str, Any]]:
-        schema = self._schema(index)
-        out: list[dict[str, Any]] = [_LIVE]
-        for name, op, value in validate(filters, schema.fields):
-            ftype = schema.fields[name]
-            field = f"f.{name}"
-            if op == "eq":
-                out.append({"term": {field: _filter_value(ftype, value)}})
-            elif op == "in":
-                vals = [_filter_value(ftype, v) for v in value]
-                out.append({"terms": {field: vals}} if vals else {"match_none": {}})
-            elif op == "all":
-                out.extend({"term": {field: v}} for v in value)
-            else:
-                out.append({"range": {field: {op: _filter_value(ftype, value)}}})
-        return out
-
     def search(self, index: str, *, text: str | None, vector: np.ndarray | None,
                filters: Filter = (), k: int = 10) -> list[Hit]:
         """Hybrid retrieval under a filter: BM25 top-k ∪ exact-cosine kNN top-k.
@@ -348,59 +251,43 @@ class ElasticsearchBackend:
         candidates with the float vectors inside Elasticsearch (``rescore_vector``), so its
         scores are exact cosines; (2) one ``_msearch`` with the exact cosine of the BM25-only
         hits (a kNN restricted to their ids, which Elasticsearch answers by exact scoring) and
-        the stored fields and payload of the union. (Earlier the kNN leg over-fetched 2k hits
-        with their 384-float vectors in ``_source`` and re-ranked here: ~8 MB of JSON a query.)
+        the stored fields and payload of the union.
         """
-        fq = self._filter(index, filters)
+        fq = es_queries.filter_clauses(self._schema(index), filters)
         if k <= 0:
             return []
         alias = self.alias(index)
         tokens = analysis.query_tokens(text) if text else []
         body: list[dict[str, Any]] = []
         if tokens:
-            body += [{"index": alias},
-                     {"size": k, "track_total_hits": False, "_source": False,
-                      "query": {"bool": {"must": [{"match": {"text": " ".join(tokens)}}],
-                                         "filter": fq}}}]
+            body += [{"index": alias}, es_queries.bm25(tokens, fq, k)]
         q = None
         if vector is not None:
             q = np.asarray(vector, dtype=np.float32)
             fetch = min(k, 10_000)
             body += [{"index": alias},
-                     {"size": fetch, "track_total_hits": False, "_source": False,
-                      "knn": {"field": "vec", "query_vector": q.tolist(), "k": fetch,
-                              "num_candidates": min(max(2 * fetch, 100), 10_000),
-                              "filter": fq, "rescore_vector": {"oversample": 2.0}}}]
+                     es_queries.knn(q, fq, fetch, candidates=min(max(2 * fetch, 100), 10_000),
+                                    oversample=2.0)]
         if not body:
             return []
         responses = self._msearch(body)
-        kw = {int(h["_id"]): float(h["_score"])
-              for h in (responses[0]["hits"]["hits"] if tokens else [])}
-        # cosine similarity scores are (1 + cos) / 2
-        sims = {int(h["_id"]): 2.0 * float(h["_score"]) - 1.0
-                for h in (responses[-1]["hits"]["hits"] if q is not None else [])}
+        kw = es_queries.scores(responses[0]) if tokens else {}
+        sims = es_queries.cosines(responses[-1]) if q is not None else {}
         ids = list(kw) + [i for i in sims if i not in kw]
         if not ids:
             return []
         # The filter again: a document deleted or changed between the two round trips drops
         # out instead of coming back as a tombstone or with a payload that no longer passes.
-        body = [{"index": alias},
-                {"size": len(ids), "track_total_hits": False, "_source": ["fields", "payload"],
-                 "query": {"bool": {"filter": [{"ids": {"values": [str(i) for i in ids]}},
-                                               *fq]}}}]
+        body = [{"index": alias}, es_queries.stored(ids, fq)]
         only_kw = [i for i in kw if i not in sims] if q is not None else []
         if only_kw and q is not None:
             body += [{"index": alias},
-                     {"size": len(only_kw), "track_total_hits": False, "_source": False,
-                      "knn": {"field": "vec", "query_vector": q.tolist(), "k": len(only_kw),
-                              "num_candidates": len(only_kw),
-                              "filter": [{"ids": {"values": [str(i) for i in only_kw]}}],
-                              "rescore_vector": {"oversample": 1.0}}}]
+                     es_queries.knn(q, [es_queries.ids_filter(only_kw)], len(only_kw),
+                                    candidates=len(only_kw), oversample=1.0)]
         responses = self._msearch(body)
         sources = {int(h["_id"]): h.get("_source") or {} for h in responses[0]["hits"]["hits"]}
         if only_kw:
-            sims.update({int(h["_id"]): 2.0 * float(h["_score"]) - 1.0
-                         for h in responses[1]["hits"]["hits"]})
+            sims.update(es_queries.cosines(responses[1]))
         return [Hit(id=i, keyword_score=kw.get(i, 0.0), vector_score=sims.get(i, 0.0),
                     fields=dict(sources[i].get("fields") or {}),
                     payload=dict(sources[i].get("payload") or {}))
@@ -409,19 +296,12 @@ class ElasticsearchBackend:
     def _msearch(self, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with self._guard():
             responses = self.client.msearch(searches=body)["responses"]
-        for r in responses:
-            if "error" in r:
-                status = int(r.get("status", 500))
-                if status in _UNAVAILABLE_STATUS or status >= 500:
-                    raise SearchUnavailableError(f"Elasticsearch search failed: {r['error']}")
-                if status == 404:
-                    raise UnknownIndexError(f"no such index in Elasticsearch: {r['error']}")
-                raise InvalidQueryError(f"Elasticsearch refused the search: {r['error']}")
+        es_queries.raise_for_errors(responses)
         return responses
 
     def count(self, index: str, filters: Filter = ()) -> int:
         """Return how many live documents match the filter."""
-        fq = self._filter(index, filters)
+        fq = es_queries.filter_clauses(self._schema(index), filters)
         with self._guard():
             return int(self.client.count(index=self.alias(index),
                                          query={"bool": {"filter": fq}})["count"])
@@ -431,7 +311,7 @@ class ElasticsearchBackend:
         with self._guard():
             return {int(h["_id"]): int(h["_version"]) for h in es_helpers.scan(
                 self.client, index=self.alias(index), size=5000, scroll="2m",
-                query={"query": {"bool": {"filter": [_LIVE]}}, "_source": False,
+                query={"query": {"bool": {"filter": [es_queries.LIVE]}}, "_source": False,
                        "version": True})}
 
     def rebuild(self, index: str) -> ElasticsearchRebuild:
@@ -469,19 +349,32 @@ class ElasticsearchBackend:
             self.client.indices.delete(index=physical, ignore_unavailable=True)
 
     def drop_index(self, index: str) -> None:
-        """Delete every physical version of the logical index (and so its alias)."""
+        """Delete every physical version of the logical index (and so its alias).
+
+        Dropping an index that does not exist (or that another process drops meanwhile) is not
+        an error. :raises SearchUnavailableError: the engine cannot be reached.
+        """
         with self._guard():
             names = self._physical_names(index)
             if names:
-                self.client.indices.delete(index=",".join(names))
+                self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
         self._schemas.pop(index, None)
 
     def close(self) -> None:
-        """Close the HTTP connections (a later call opens new ones)."""
+        """Close the HTTP connections (a later call opens new ones); makes no request.
+
+        :raises SearchUnavailableError: a connection could not be closed cleanly (the client is
+            let go of all the same).
+        """
         with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+            client, self._client = self._client, None
+        if client is not None:
+            with self._guard():
+                try:
+                    client.close()
+                except OSError as exc:
+                    raise SearchUnavailableError(
+                        f"closing the connections to {self.url} failed: {exc}") from exc
 
 
 class ElasticsearchRebuild(Rebuild):

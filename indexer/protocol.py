@@ -22,6 +22,7 @@ engine's or its client's own exceptions, nor a bare ``KeyError``/``ValueError``.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from types import TracebackType
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+
+_log = logging.getLogger(__name__)
 
 FieldType = Literal["keyword", "keywords", "int", "float", "bool", "date"]
 Filter = Sequence[Mapping[str, Any]]
@@ -141,8 +144,13 @@ class Rebuild(ABC):
                  tb: TracebackType | None) -> None:
         if exc_type is None:
             self.commit()
-        else:
+            return
+        try:
             self.abort()
+        except SearchError as failed:
+            # The block's own exception is what the caller must see, not this one. What was
+            # half built stays behind, never live (Elasticsearch: the next rebuild removes it).
+            _log.warning("could not drop the half-built version of %r: %s", self.index, failed)
 
 
 @runtime_checkable
@@ -241,9 +249,15 @@ class SearchBackend(Protocol):
         ...
 
     def drop_index(self, index: str) -> None:
-        """Delete the logical index and every physical version of it."""
+        """Delete the logical index and every physical version of it (none: a no-op).
+
+        :raises SearchUnavailableError: the engine cannot be reached.
+        """
         ...
 
     def close(self) -> None:
-        """Flush and release resources."""
+        """Flush and release resources.
+
+        :raises SearchUnavailableError: what was pending could not be flushed or released.
+        """
         ...

@@ -43,8 +43,9 @@ first if the files changed since it read them. A write that cannot get the lock 
 ``WRITER_WAIT_S`` raises :class:`SearchUnavailableError` (transient: the outbox keeps it).
 
 Modules: :mod:`.store` (snapshot and journal files), :mod:`.masks` (filter columns),
-:mod:`.keyword` (tantivy), :mod:`.vectors` (vectors and IVF), :mod:`.physical` (one version:
-load, replay, write, search), :mod:`.backend` (:class:`EmbeddedBackend`, rebuilds). Benchmark
+:mod:`.keyword` (tantivy), :mod:`.vectors` (vectors and IVF), :mod:`.contents` (one version in
+memory: rows, changes, search), :mod:`.physical` (that version kept durable: load, replay,
+journal, snapshots, writer lock), :mod:`.backend` (:class:`EmbeddedBackend`, rebuilds). Benchmark
 and reference variants are constructor arguments of :class:`EmbeddedBackend`.
 """
 

@@ -19,7 +19,7 @@ from support import make_settings, seed_registry
 from api.app import create_app
 from indexer import analysis
 from indexer.documents import WORKERS, job_text, worker_schema
-from indexer.elasticsearch import ElasticsearchBackend
+from indexer.elasticsearch import ElasticsearchBackend, ElasticsearchRebuild
 from indexer.embedded import EmbeddedBackend
 from indexer.protocol import IndexSchema, SearchUnavailableError
 from indexer.ranking import CONSENT, job_facts
@@ -87,17 +87,51 @@ def test_construction_does_no_io_and_a_hung_server_times_out(silent_server):
     b.close()
 
 
-def test_a_down_server_is_unavailable_at_once():
-    with socket.socket() as s:  # a port nobody listens on
+def _closed_port() -> int:
+    with socket.socket() as s:  # a port nobody listens on once closed
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    b = ElasticsearchBackend(f"http://127.0.0.1:{port}", prefix="t", timeout_s=2)
+        return s.getsockname()[1]
+
+
+def test_every_method_says_unavailable_at_once_when_nothing_listens(caplog):
+    """Elasticsearch down: each protocol method raises the declared error, never the client's."""
+    b = ElasticsearchBackend(f"http://127.0.0.1:{_closed_port()}", prefix="t", timeout_s=2)
+    schema = IndexSchema("workers", FIELDS, DIM)
+    calls = {
+        "ensure_index": lambda: b.ensure_index(schema),
+        "upsert": lambda: b.upsert("workers", [doc(1)]),
+        "delete": lambda: b.delete("workers", 1, 2),
+        "get": lambda: b.get("workers", 1),
+        "search": lambda: b.search("workers", text="mason", vector=doc(1).vector),
+        "count": lambda: b.count("workers", [{"field": "kind", "op": "eq", "value": "x"}]),
+        "versions": lambda: b.versions("workers"),
+        "rebuild": lambda: b.rebuild("workers"),
+        "drop_index": lambda: b.drop_index("workers"),
+    }
     t0 = time.monotonic()
-    with pytest.raises(SearchUnavailableError, match="unreachable"):
-        b.search("workers", text="mason", vector=None)
-    with pytest.raises(SearchUnavailableError):
-        b.ensure_index(IndexSchema("workers", FIELDS, DIM))
-    assert time.monotonic() - t0 < 3.0
+    for name, call in calls.items():
+        with pytest.raises(SearchUnavailableError, match="unreachable") as raised:
+            call()
+        assert type(raised.value) is SearchUnavailableError, name
+    # Refused connections fail at once: nine calls with a retry each, far below their timeouts.
+    assert time.monotonic() - t0 < 5.0
+    b.close()  # makes no request: nothing to be unavailable for
+    b.close()
+    # A rebuild whose block fails while the engine is gone: the caller sees the block's own
+    # error, not the failure to drop the half-built index.
+    rebuild = ElasticsearchRebuild(b, "workers", "t-workers-v2", schema)
+    with pytest.raises(RuntimeError, match="registry gone"), rebuild:
+        raise RuntimeError("registry gone")
+    assert rebuild.finished and "could not drop the half-built version" in caplog.text
+
+
+def test_a_malformed_url_is_unavailable_not_a_client_error():
+    b = ElasticsearchBackend("not a url", prefix="t")
+    with pytest.raises(SearchUnavailableError, match="cannot connect to Elasticsearch"):
+        b.count("workers")
+    with pytest.raises(SearchUnavailableError, match="cannot connect to Elasticsearch"):
+        b.drop_index("workers")
+    b.close()
 
 
 # -- versions, tombstones, aliases --------------------------------------------------------------
@@ -154,6 +188,29 @@ def test_searches_keep_answering_while_a_rebuild_runs_and_swaps():
     assert b.get("w", 1).version == 2 and b.count("w") == 300
     assert list(b.client.indices.get_alias(name=b.alias("w"))) == [physical]
     b.drop_index("w")
+    b.close()
+
+
+@needs_es
+def test_an_aborted_rebuild_keeps_the_alias_and_removes_the_half_built_index():
+    b = es_backend()
+    b.ensure_index(IndexSchema("w", FIELDS, DIM))
+    try:
+        b.upsert("w", [doc(i, text=f"mason {i}") for i in range(1, 11)])
+        live = list(b.client.indices.get_alias(name=b.alias("w")))
+        with pytest.raises(RuntimeError, match="registry gone"), b.rebuild("w") as rebuild:
+            rebuild.upsert([doc(i, version=2, text="carpenter") for i in range(1, 6)])
+            assert b.client.indices.exists(index=rebuild.physical)
+            raise RuntimeError("registry gone")
+        assert list(b.client.indices.get_alias(name=b.alias("w"))) == live
+        assert not b.client.indices.exists(index=rebuild.physical)
+        assert b.count("w") == 10 and b.get("w", 1).version == 1
+        assert {h.id for h in b.search("w", text="carpenter", vector=None)} == set()
+    finally:
+        b.drop_index("w")
+        b.close()
+    b.drop_index("w")  # dropping what is gone is not an error
+    assert not b.client.indices.get(index=f"{b.alias('w')}-v*")
     b.close()
 
 
