@@ -60,25 +60,37 @@ def build(top: int = TOP) -> tuple[list[str], dict[str, int]]:
                 counts[w] = counts.get(w, 0) + 1
     for w in COMMON_LOANWORDS:
         counts.setdefault(w, 1)
-    return [o.label for o in chosen], counts
+    # every other word of an ESCO occupation or skill label: kept when typed in Latin letters
+    # (never read as romanised Bangla), but not a loanword target
+    other: set[str] = set()
+    for o in tax.occupations.values():
+        for label in (o.label, *o.alt_labels):
+            other.update(_WORD.findall(label.lower()))
+    for sk in tax.skills.values():
+        other.update(_WORD.findall(sk.label.lower()))
+    return [o.label for o in chosen], counts, other - set(counts)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--top", type=int, default=TOP)
     args = ap.parse_args()
-    labels, counts = build(args.top)
+    labels, counts, other = build(args.top)
     with open(TRADE_WORDS, "w", encoding="utf-8") as fh:
         fh.write(f"# English words of the {len(labels)} ESCO v1.1.1 occupations most drawn for the "
                  "demo job orders\n# (BMET 2024 skill-level shares x common-trade boost; see "
                  "training/bangla_trade_vocab.py), preferred + alternative labels,\n# plus "
-                 f"{len(COMMON_LOANWORDS)} workplace loanwords. Columns: word, number of labels "
-                 "using it. Occupations:\n")
+                 f"{len(COMMON_LOANWORDS)} workplace loanwords (kind 'trade': loanword targets),\n"
+                 "# then every other word of the ESCO occupation and skill labels (kind 'esco': "
+                 "English, kept as typed). Columns: word, labels using it, kind. Occupations:\n")
         for i in range(0, len(labels), 6):
             fh.write("#   " + "; ".join(labels[i:i + 6]) + "\n")
         for w, c in sorted(counts.items(), key=lambda x: (-x[1], x[0])):
-            fh.write(f"{w}\t{c}\n")
-    print(f"{len(counts)} words from {len(labels)} occupations -> {TRADE_WORDS}")
+            fh.write(f"{w}\t{c}\ttrade\n")
+        for w in sorted(other):
+            fh.write(f"{w}\t0\tesco\n")
+    print(f"{len(counts)} trade words from {len(labels)} occupations, {len(other)} other ESCO "
+          f"words -> {TRADE_WORDS}")
 
 
 if __name__ == "__main__":

@@ -28,12 +28,15 @@ HERE = Path(__file__).resolve().parent
 LEXICON = HERE / "lexicon.tsv"
 TRADE_WORDS = HERE / "trade_words.txt"
 DROP = "-"
+# Sources of native Bangla words (the others are mostly English loanwords in Bangla script).
+NATIVE_SOURCES = {"bn-occupation-name", "bn-trade-term"}
 # A loanword is matched on consonants alone only when it has at least this many of them.
 MIN_SKELETON = 4
 # Phonetic keys shorter than this (in letters, vowels written "V") are too ambiguous to match;
 # shorter romanised words must match a lexicon key with their vowels (:func:`fine_key`).
 MIN_KEY = 4
 MIN_ROMAN_KEY = 5
+MIN_ROMAN_SKELETON = 5
 
 
 @dataclass
@@ -42,11 +45,14 @@ class Lexicon:
 
     entries: dict[str, tuple[str, str]] = field(default_factory=dict)  # folded → (english, source)
     keys_by_length: list[str] = field(default_factory=list)
-    roman: dict[str, str] = field(default_factory=dict)                 # phonetic key → english
-    roman_fine: dict[str, str] = field(default_factory=dict)            # fine key → english
+    # romanised keys → (english, whether the Bangla word is native rather than a loanword)
+    roman: dict[str, tuple[str, bool]] = field(default_factory=dict)           # phonetic key
+    roman_fine: dict[str, tuple[str, bool]] = field(default_factory=dict)      # fine key
+    roman_skeletons: dict[str, tuple[str, bool]] = field(default_factory=dict)  # consonants
     drop_latin: set[str] = field(default_factory=set)
     drop_bangla: set[str] = field(default_factory=set)
     words: dict[str, int] = field(default_factory=dict)                 # English trade word → count
+    english: set[str] = field(default_factory=set)                      # any ESCO label word
     word_keys: dict[str, set[str]] = field(default_factory=dict)        # phonetic key → words
     word_skeletons: dict[str, set[str]] = field(default_factory=dict)   # consonants → words
 
@@ -63,16 +69,20 @@ class Lexicon:
                     for w in self.word_skeletons.get(skeleton(k), ())}
         if not hits:
             return None
-        roman = romanise(word, inherent=False)
-        return max(hits, key=lambda w: (round(SequenceMatcher(None, roman, w).ratio(), 1),
+        roman = fine_key(romanise(word, inherent=False))
+        return max(hits, key=lambda w: (round(SequenceMatcher(None, roman, fine_key(w)).ratio(), 1),
                                         self.words.get(w, 0), w))
 
-    def lookup_roman(self, text: str) -> str | None:
-        """Return the English gloss of a romanised Bangla word or phrase ("rajmistri"), if any."""
+    def lookup_roman(self, text: str) -> tuple[str, bool] | None:
+        """Return (English gloss, native?) of a romanised Bangla word ("rajmistri"), if any."""
         for key in roman_keys(text):
             if len(key) >= MIN_ROMAN_KEY and key in self.roman:
                 return self.roman[key]
-        return self.roman_fine.get(fine_key(text))
+        hit = self.roman_fine.get(fine_key(text))
+        if hit is None:
+            for key in roman_keys(text):
+                hit = hit or self.roman_skeletons.get(skeleton(key))
+        return hit
 
 
 def _read_rows(path: Path) -> list[list[str]]:
@@ -90,7 +100,15 @@ def _read_rows(path: Path) -> list[list[str]]:
 def load_lexicon() -> Lexicon:
     """Read the packaged lexicon and trade vocabulary once and build the indexes."""
     lex = Lexicon()
-    roman_src: dict[str, tuple[int, str]] = {}
+    for row in _read_rows(TRADE_WORDS):
+        lex.english.add(row[0])
+        if len(row) < 3 or row[2] == "trade":
+            lex.words[row[0]] = int(row[1]) if len(row) > 1 else 1
+    for w in lex.words:
+        for k in phonetic_keys(w):
+            lex.word_keys.setdefault(k, set()).add(w)
+            lex.word_skeletons.setdefault(skeleton(k), set()).add(w)
+    roman_src: dict[str, tuple[int, str, bool]] = {}
     for row in _read_rows(LEXICON):
         if row[0] == "bangla" or len(row) < 3:
             continue
@@ -104,18 +122,16 @@ def load_lexicon() -> Lexicon:
             continue
         lex.entries.setdefault(f, (english, source))
         # the romanised form of every trade key, for Banglish ("dorjir kaj", "raj mistri")
+        native = source in NATIVE_SOURCES or (source == "shetu-v1" and " " not in key
+                                               and lex.lookup_loanword(key) is None)
         for k in bangla_keys(key.replace(" ", "")):
             if k not in roman_src or len(key) > roman_src[k][0]:
-                roman_src[k] = (len(key), english)
-        for inherent in (True, False):
+                roman_src[k] = (len(key), english, native)
+            if len(skeleton(k)) >= MIN_ROMAN_SKELETON:
+                lex.roman_skeletons.setdefault(skeleton(k), (english, native))
+        for inherent in (True, False, "first"):
             lex.roman_fine.setdefault(fine_key(romanise(key.replace(" ", ""), inherent)),
-                                      english)
-    lex.roman = {k: v for k, (_, v) in roman_src.items()}
+                                      (english, native))
+    lex.roman = {k: (v, nat) for k, (_, v, nat) in roman_src.items()}
     lex.keys_by_length = sorted(lex.entries, key=len, reverse=True)
-    for row in _read_rows(TRADE_WORDS):
-        lex.words[row[0]] = int(row[1]) if len(row) > 1 else 1
-    for w in lex.words:
-        for k in phonetic_keys(w):
-            lex.word_keys.setdefault(k, set()).add(w)
-            lex.word_skeletons.setdefault(skeleton(k), set()).add(w)
     return lex

@@ -71,12 +71,13 @@ _VOWELS = {"অ": "o", "আ": "a", "ই": "i", "ঈ": "i", "উ": "u", "ঊ": "u
 _NO_INHERENT = {"ং", "ঃ", "ঁ", "ৎ"}
 
 
-def romanise(text: str, inherent: bool = True) -> str:
+def romanise(text: str, inherent: bool | str = True) -> str:
     """Write Bangla script in Latin letters (Banglish style); other characters are kept.
 
     With ``inherent`` a consonant followed directly by another consonant (no vowel sign, no
     hasanta) gets the inherent vowel "o" (কসাই → "kosai", রাজমিস্ত্রি → "rajomistri").
-    Loanwords are often spelt without hasanta (ওয়েলডার), so callers match both forms.
+    Loanwords are often spelt without hasanta (ওয়েলডার), so callers match both forms;
+    ``inherent="first"`` adds it after a word's first letter only (রডমিস্ত্রি → "rodmistri").
     """
     text = unicodedata.normalize("NFC", clean(text))
     # য়, ড়, ঢ় decompose under NFC (consonant + nukta); ya-phala (্য) only colours the vowel.
@@ -88,8 +89,9 @@ def romanise(text: str, inherent: bool = True) -> str:
         nxt = text[i + 1] if i + 1 < n else ""
         if ch in _CONS:
             out.append(_CONS[ch])
-            if (inherent and ch not in _NO_INHERENT and nxt and nxt in _CONS
-                    and nxt not in _NO_INHERENT):
+            first = i == 0 or not is_bengali(text[i - 1])
+            if (inherent and (inherent is True or first) and ch not in _NO_INHERENT and nxt
+                    and nxt in _CONS and nxt not in _NO_INHERENT):
                 out.append("o")
         elif ch in _VOWEL_SIGNS:
             out.append(_VOWEL_SIGNS[ch])
@@ -172,7 +174,7 @@ def skeleton(key: str) -> str:
 def bangla_keys(word: str) -> set[str]:
     """Phonetic keys of a Bangla-script word, with and without inherent vowels."""
     keys: set[str] = set()
-    for inherent in (True, False):
+    for inherent in (True, False, "first"):
         r = romanise(word, inherent=inherent)
         r = re.sub(r"[^a-z]", "", r)
         if r:

@@ -20,15 +20,19 @@ from __future__ import annotations
 import re
 
 from matcher.bangla.lexicon import Lexicon, load_lexicon
-from matcher.bangla.script import BENGALI_RE, clean, fold
+from matcher.bangla.script import BENGALI_RE, clean, fine_key, fold
 
 _RUN = re.compile(r"[\u0980-\u09ff]+(?:[ \t]+[\u0980-\u09ff]+)*|[A-Za-z][A-Za-z0-9'\-]*|\d+\w*")
 _BN_SUFFIXES = ("গুলো", "দের", "েরা", "টাতে", "টায়", "টার", "তেও", "কেও", "য়ের", "য়ে", "য়",
                 "ের", "এর", "তে", "কে", "রা", "টা", "টি", "র", "ে", "ও")
 _FOLDED_SUFFIXES = {fold(x) for x in _BN_SUFFIXES}
 _LATIN_SUFFIXES = ("der", "er", "te", "ke", "ra", "r", "e")
-# Short ASCII tokens that carry a trade on their own.
-_KEEP_SHORT = {"ac", "cnc", "6g", "3g", "hvac", "lpg", "it"}
+# Short ASCII tokens that carry a trade on their own (digits: welding positions).
+_KEEP_SHORT = {"6g", "3g", "2g", "1g"}
+# Abbreviations workers type for trades.
+_ABBREVIATIONS = {"ac": "air conditioning", "a/c": "air conditioning", "cnc": "cnc",
+                  "hvac": "heating ventilation air conditioning", "lpg": "gas",
+                  "elec": "electrician", "hgv": "heavy goods vehicle", "ltv": "light vehicle"}
 _MIN_BN_WORD = 2
 
 
@@ -50,14 +54,25 @@ def looks_banglish(text: str, lex: Lexicon | None = None) -> bool:
                 and w not in _ENGLISH_TOO)
     if marks >= 1 and marks >= 0.15 * len(words):
         return True
-    roman = sum(1 for w in words if len(w) >= 4 and w not in lex.words and _roman(w, lex))
-    return roman >= 1 and roman >= 0.5 * len(words)
+    # no grammar word: every word an English word or a native Bangla trade word in Latin
+    # letters, at least one of them Bangla ("crane chalai", "rong mistri", "rajmistri")
+    native = 0
+    for w in words:
+        if w in lex.words or w in lex.english:
+            continue
+        hit = lex.lookup_roman(w) if len(w) >= 4 else None
+        if not hit or not hit[1]:
+            return False
+        if len(words) == 1 and not lex.roman_fine.get(fine_key(w), ("", False))[1]:
+            return False  # one word alone must match a native key with its vowels
+        native += 1
+    return native >= 1
 
 
 # Banglish grammar words that are also English words: no evidence on their own.
-_ENGLISH_TOO = {"are", "car", "din", "age", "die", "desh", "ban", "bari", "ache", "nam",
-                "tin", "pare", "course", "training", "dubai", "saudi", "qatar", "oman", "kuwait",
-                "malaysia", "japan", "jordan", "singapore", "dhaka", "mash", "ten", "jana"}
+_ENGLISH_TOO = {"der", "pore", "para", "are", "car", "din", "age", "die", "ban", "tin", "pare", "course", "training",
+                "dubai", "saudi", "qatar", "oman", "kuwait", "malaysia", "japan", "jordan",
+                "singapore", "dhaka", "ten"}
 
 
 def needs_bangla(text: str) -> bool:
@@ -140,9 +155,9 @@ def _latin_words(words: list[tuple[int, str]], lex: Lexicon, banglish: bool
     while i < len(words):
         pos, w = words[i]
         lw = w.lower()
-        if banglish and i + 1 < len(words):  # two romanised words ("raj mistri", "rong mistri")
+        if banglish and i + 1 < len(words):  # two romanised words ("raj mistri", "basar kaj")
             nxt = words[i + 1][1].lower()
-            if lw not in lex.words and nxt not in lex.drop_latin:
+            if not lw[:1].isdigit() and not nxt[:1].isdigit():
                 hit = _roman(lw + nxt, lex)
                 if hit:
                     out.append((pos, hit))
@@ -155,8 +170,11 @@ def _latin_words(words: list[tuple[int, str]], lex: Lexicon, banglish: bool
             if lw in _KEEP_SHORT:
                 out.append((pos, w))
             continue
-        if lw in lex.words or len(lw) <= 2 and lw not in _KEEP_SHORT:
-            if len(lw) > 2 or lw in _KEEP_SHORT:
+        if lw in _ABBREVIATIONS:
+            out.append((pos, _ABBREVIATIONS[lw]))
+            continue
+        if lw in lex.words or lw in lex.english or len(lw) <= 2:
+            if len(lw) > 2:
                 out.append((pos, w))
             continue
         hit = _roman(lw, lex) if banglish else None
@@ -167,12 +185,12 @@ def _latin_words(words: list[tuple[int, str]], lex: Lexicon, banglish: bool
 def _roman(lw: str, lex: Lexicon) -> str | None:
     hit = lex.lookup_roman(lw)
     if hit:
-        return hit
+        return hit[0]
     for s in _LATIN_SUFFIXES:
         if lw.endswith(s) and len(lw) - len(s) >= 3:
             hit = lex.lookup_roman(lw[:-len(s)])
             if hit:
-                return hit
+                return hit[0]
     return None
 
 
