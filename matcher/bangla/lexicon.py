@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import re
 from difflib import SequenceMatcher
 
 from matcher.bangla.script import (
@@ -64,14 +65,17 @@ class Lexicon:
         """
         keys = bangla_keys(word)
         hits = {w for k in keys if len(k) >= MIN_KEY for w in self.word_keys.get(k, ())}
-        if not hits:
-            hits = {w for k in keys if len(skeleton(k)) >= MIN_SKELETON
-                    for w in self.word_skeletons.get(skeleton(k), ())}
+        hits |= {w for k in keys if len(skeleton(k)) >= MIN_SKELETON
+                 for w in self.word_skeletons.get(skeleton(k), ())}
         if not hits:
             return None
         roman = fine_key(romanise(word, inherent=False))
-        return max(hits, key=lambda w: (round(SequenceMatcher(None, roman, fine_key(w)).ratio(), 1),
-                                        self.words.get(w, 0), w))
+
+        def closeness(w: str) -> float:
+            sound = re.sub(r"c(?=[eiy])", "s", w).replace("c", "k").replace("ea", "i")
+            return round(SequenceMatcher(None, roman, fine_key(sound)).ratio(), 1)
+
+        return max(hits, key=lambda w: (closeness(w), self.words.get(w, 0), w))
 
     def lookup_roman(self, text: str) -> tuple[str, bool] | None:
         """Return (English gloss, native?) of a romanised Bangla word ("rajmistri"), if any."""

@@ -24,7 +24,7 @@ NUKTA = "\u09bc"
 # Folding: every spelling variant of a word maps to the same folded string (never shown).
 _FOLD_SEQ = (
     ("অ্যা", "এ"), ("্যা", "ে"), ("্য", ""),  # ya-phala (æ) written or not
-    ("অয়", "ওয়"),                               # অয়েল্ডার / ওয়েল্ডার
+    ("অয", "ওয"),                                # অয়েল্ডার / ওয়েল্ডার (nukta already gone)
     ("ৎ", "ত"),
 )
 _FOLD_CHARS = str.maketrans({

@@ -114,9 +114,10 @@ def _bangla_run(run: str, lex: Lexicon) -> list[tuple[int, str]]:
         start = text.find(key)
         while start >= 0:
             end = bounds.get(start)
-            # a long key is a stem anywhere; a short one must be a whole word (+ case ending)
-            if len(key) >= 4 or (end is not None and (
-                    end == start + len(key) or text[start + len(key):end] in _FOLDED_SUFFIXES)):
+            # keys are stems at the start of a word; a short one must be the whole word (+ case
+            # ending), so বাস (bus) does not match বাসা (home) and পেন্টার not কার্পেন্টার
+            if end is not None and (len(key) >= 4 or end == start + len(key)
+                                    or text[start + len(key):end] in _FOLDED_SUFFIXES):
                 found.append((start, lex.entries[key][0]))
                 text = text[:start] + "\x00" * len(key) + text[start + len(key):]
             start = text.find(key, start + 1)
