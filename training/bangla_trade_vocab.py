@@ -39,8 +39,8 @@ COMMON_LOANWORDS = (
 _WORD = re.compile(r"[a-z]{3,}")
 
 
-def build(top: int = TOP) -> tuple[list[str], dict[str, int]]:
-    """Return the chosen occupations' labels and the word counts."""
+def build(top: int = TOP) -> tuple[list[str], dict[str, int], set[str]]:
+    """Return the chosen occupations' labels, their word counts and the other ESCO words."""
     s = Settings()
     tax = load_taxonomy(s.esco_dir, s.cache_dir)
     occs, weights = occupation_pool(tax, Path(s.data_dir))

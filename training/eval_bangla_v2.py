@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ def read_v2(path: Path = V2_SET, split: str | None = None) -> list[dict]:
             if header is None:
                 header = cols
                 continue
-            r = dict(zip(header, cols, strict=True))
+            r: dict[str, Any] = dict(zip(header, cols, strict=True))
             r["expected"] = [u for u in r["expected"].split("|") if u]
             if split in (None, "all") or r["split"] == split:
                 rows.append(r)
@@ -79,12 +80,12 @@ def evaluate(ranker: ConceptRanker, rows: list[dict],
              systems: dict[str, Callable[[list[str]], np.ndarray]]) -> dict:
     """MRR@10 / R@10 per system, overall and by style."""
     qrels = [[ranker.uri_index[u] for u in r["expected"] if u in ranker.uri_index] for r in rows]
-    out: dict = {"n": len(rows), "systems": {}}
+    out: dict[str, Any] = {"n": len(rows), "systems": {}}
     queries = [r["query"] for r in rows]
     for name, fn in systems.items():
         scores = fn(queries)
         per = [_metrics(scores[i], qrels[i]) for i in range(len(rows))]
-        res = {"MRR@10": float(np.mean([p[0] for p in per])),
+        res: dict[str, Any] = {"MRR@10": float(np.mean([p[0] for p in per])),
                "R@10": float(np.mean([p[1] for p in per])), "by_style": {}}
         for st in STYLES:
             idx = [i for i, r in enumerate(rows) if r["style"] == st]
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             pref = ranker.label_vecs[ranker.starts]
         return enc.encode(qs) @ pref.T
 
-    systems = {
+    systems: dict[str, Callable[[list[str]], np.ndarray]] = {
         "current": lambda qs: ranker.score_matrix([ranker.prepare(q) for q in qs]),
         "current-bn": lambda qs: ranker.score_matrix([ranker.prepare(q, "bn") for q in qs]),
         "v2": lambda qs: ranker.score_matrix([v2_prepare(ranker, q) for q in qs]),
@@ -154,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         for r in rows:
             text = v2_prepare(ranker, r["query"])
-            top = ranker.rank(r["query"], top_k=10) if False else None  # noqa: F841
             sc = ranker.score_matrix([text])[0]
             rel = [ranker.uri_index[u] for u in r["expected"]]
             rr, _ = _metrics(sc, rel)

@@ -8,12 +8,11 @@ the package and are read once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
-
-import re
-from difflib import SequenceMatcher
 
 from matcher.bangla.script import (
     bangla_keys,
@@ -38,6 +37,7 @@ MIN_SKELETON = 4
 MIN_KEY = 4
 MIN_ROMAN_KEY = 5
 MIN_ROMAN_SKELETON = 5
+MEMO_SIZE = 50_000
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Lexicon:
     english: set[str] = field(default_factory=set)                      # any ESCO label word
     word_keys: dict[str, set[str]] = field(default_factory=dict)        # phonetic key → words
     word_skeletons: dict[str, set[str]] = field(default_factory=dict)   # consonants → words
+    memo: dict[str, tuple[str, bool] | None] = field(default_factory=dict, repr=False)
 
     def lookup_loanword(self, word: str) -> str | None:
         """Return the English trade word a Bangla-script word spells, if any (ড্রাইবার → driver).
@@ -63,6 +64,16 @@ class Lexicon:
         Candidates share a phonetic key (or, for 4+ consonants, the consonants); the one whose
         spelling is closest to the word's romanisation wins, then the more frequent.
         """
+        memo_key = "\x01" + word
+        if memo_key in self.memo:
+            hit = self.memo[memo_key]
+            return hit[0] if hit else None
+        found = self._lookup_loanword(word)
+        if len(self.memo) < MEMO_SIZE:
+            self.memo[memo_key] = (found, False) if found else None
+        return found
+
+    def _lookup_loanword(self, word: str) -> str | None:
         keys = bangla_keys(word)
         hits = {w for k in keys if len(k) >= MIN_KEY for w in self.word_keys.get(k, ())}
         hits |= {w for k in keys if len(skeleton(k)) >= MIN_SKELETON
@@ -79,6 +90,14 @@ class Lexicon:
 
     def lookup_roman(self, text: str) -> tuple[str, bool] | None:
         """Return (English gloss, native?) of a romanised Bangla word ("rajmistri"), if any."""
+        if text in self.memo:
+            return self.memo[text]
+        hit = self._lookup_roman(text)
+        if len(self.memo) < MEMO_SIZE:
+            self.memo[text] = hit
+        return hit
+
+    def _lookup_roman(self, text: str) -> tuple[str, bool] | None:
         for key in roman_keys(text):
             if len(key) >= MIN_ROMAN_KEY and key in self.roman:
                 return self.roman[key]

@@ -70,9 +70,9 @@ def looks_banglish(text: str, lex: Lexicon | None = None) -> bool:
 
 
 # Banglish grammar words that are also English words: no evidence on their own.
-_ENGLISH_TOO = {"der", "pore", "para", "are", "car", "din", "age", "die", "ban", "tin", "pare", "course", "training",
-                "dubai", "saudi", "qatar", "oman", "kuwait", "malaysia", "japan", "jordan",
-                "singapore", "dhaka", "ten"}
+_ENGLISH_TOO = {"der", "pore", "para", "are", "car", "din", "age", "die", "ban", "tin", "pare",
+                "course", "training", "dubai", "saudi", "qatar", "oman", "kuwait", "malaysia",
+                "japan", "jordan", "singapore", "dhaka", "ten"}
 
 
 def needs_bangla(text: str) -> bool:
@@ -126,7 +126,7 @@ def _bangla_run(run: str, lex: Lexicon) -> list[tuple[int, str]]:
     for w, f in zip(words, folded, strict=True):
         span = text[pos:pos + len(f)]
         if "\x00" not in span and len(f) >= _MIN_BN_WORD and not _is_grammar(f, lex):
-            english = _loanword(w, f, lex)
+            english = _loanword(w, lex)
             if english:
                 found.append((pos, english))
         pos += len(f) + 1
@@ -139,7 +139,7 @@ def _is_grammar(f: str, lex: Lexicon) -> bool:
     return any(f.endswith(s) and f[:-len(s)] in lex.drop_bangla for s in _BN_SUFFIXES)
 
 
-def _loanword(word: str, f: str, lex: Lexicon) -> str | None:
+def _loanword(word: str, lex: Lexicon) -> str | None:
     forms = [word] + [word[:-len(s)] for s in _BN_SUFFIXES if word.endswith(s)
                       and len(word) - len(s) >= 3]
     for form in forms:

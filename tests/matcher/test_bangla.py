@@ -103,8 +103,7 @@ def test_lexicon_rows_name_their_source() -> None:
     allowed = {"bmet-ntvqf", "bn-occupation-name", "bn-trade-term", "esco-translit", "shetu-v1",
                "bn-grammar", "banglish-grammar"}
     with open(LEXICON, encoding="utf-8") as fh:
-        rows = [r for r in csv.reader((ln for ln in fh if not ln.startswith("#")),
-                                      delimiter="\t")]
+        rows = list(csv.reader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"))
     assert rows[0] == ["bangla", "english", "source"]
     assert len(rows) > 500
     assert {r[2] for r in rows[1:]} <= allowed
