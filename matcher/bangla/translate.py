@@ -47,12 +47,19 @@ def is_bangla(text: str) -> bool:
 def looks_banglish(text: str, lex: Lexicon | None = None) -> bool:
     """True for Latin-script text with Banglish grammar words ("ami driver", "kaj kori")."""
     lex = lex or load_lexicon()
-    words = re.findall(r"[a-z]+", text[:2000].lower())
+    if _OTHER_LATIN.search(text[:2000]):
+        return False  # ü, é, ñ …: German, Spanish, French, not Banglish (typed in ASCII)
+    raw = re.findall(r"[A-Za-z]+", text[:2000])
+    words = [w.lower() for w in raw]
     if not words:
         return False
-    marks = sum(1 for w in words if w in lex.drop_latin and len(w) >= 3
-                and w not in _ENGLISH_TOO)
-    if marks >= 1 and marks >= 0.15 * len(words):
+    # grammar words (not acronyms: "AMI Aircraft Maintenance"), and standalone case endings
+    marks = sum(1 for w, r in zip(words, raw, strict=True)
+                if w in lex.drop_latin and len(w) >= 3 and w not in _ENGLISH_TOO
+                and not (r.isupper() and len(r) > 1))
+    particles = sum(1 for w in words if w in _PARTICLES)
+    if marks >= 1 and (marks + particles >= 2 or len(words) <= 4) \
+            and marks + particles >= 0.15 * len(words):
         return True
     # no grammar word: every word an English word or a native Bangla trade word in Latin
     # letters, at least one of them Bangla ("crane chalai", "rong mistri", "rajmistri")
@@ -73,6 +80,10 @@ def looks_banglish(text: str, lex: Lexicon | None = None) -> bool:
 _ENGLISH_TOO = {"der", "pore", "para", "are", "car", "din", "age", "die", "ban", "tin", "pare",
                 "course", "training", "dubai", "saudi", "qatar", "oman", "kuwait", "malaysia",
                 "japan", "jordan", "singapore", "dhaka", "ten"}
+
+
+_PARTICLES = {"e", "er", "r", "te", "ke", "ra", "der"}
+_OTHER_LATIN = re.compile(r"[\u00c0-\u024f\u0300-\u036f]")
 
 
 def needs_bangla(text: str) -> bool:

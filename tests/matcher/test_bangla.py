@@ -86,6 +86,8 @@ def test_a_native_word_is_not_mistaken_for_a_loanword() -> None:
 
 @pytest.mark.parametrize("text", [
     "tile setter", "I am a driver with 5 years in Riyadh", "camera operator",
+    "AMI Aircraft Maintenance", "Bus/Runner - Din Tai Fung - Aria",
+    "leiter des führungsteams für das gästeerlebnis",
     "television producer", "asistente dental", "maestra estilista", "psychologischer assistent",
     "pore pressure engineer",
 ])
@@ -94,6 +96,7 @@ def test_english_and_other_languages_are_left_to_the_english_pipeline(text: str)
 
 
 @pytest.mark.parametrize("text", ["ami raj mistri", "আমি ড্রাইভার", "crane chalai",
+                                  "kitchen helper chilam restaurant e",
                                   "rajmistri", "gari chalai 8 bochor"])
 def test_bangla_and_banglish_are_detected(text: str) -> None:
     assert needs_bangla(text)
