@@ -3,9 +3,10 @@
 Data: ``training/data/bangla_worker_queries_v2.tsv`` (304 self-descriptions, 5 styles, split
 dev/test before any tuning). Systems, all in this process on the same occupation ranker:
 
-- ``current``: the live pipeline as it is on main (``ConceptRanker.prepare(q)``: Bangla script is
-  detected and goes through the v1 lexicon; Banglish is ranked as English text);
-- ``current-bn``: the same with ``lang="bn"`` forced (what ``shetu eval bangla`` measures);
+- ``current``: the pipeline before this work (Bangla script detected by ``is_bangla`` and
+  translated by the v1 lexicon ``translate_bangla``; Banglish ranked as English text), built
+  here explicitly so it stays the baseline once ``ConceptRanker.prepare`` calls v2;
+- ``current-bn``: the same with ``lang="bn"`` forced (what ``shetu eval bangla`` measured);
 - ``v2``: :func:`matcher.bangla.to_english` when :func:`matcher.bangla.needs_bangla` (or always,
   with ``lang="bn"``), then the same spelling corrector and ranker;
 - ``minilm``: all-MiniLM-L6-v2 zero-shot cosine of the raw text to preferred labels.
@@ -32,7 +33,13 @@ import numpy as np
 
 from matcher.bangla import needs_bangla, to_english
 from matcher.encoder import get_encoder
-from matcher.normalise import ConceptRanker, build_occupation_ranker, clean_query
+from matcher.normalise import (
+    ConceptRanker,
+    build_occupation_ranker,
+    clean_query,
+    is_bangla,
+    translate_bangla,
+)
 from matcher.taxonomy import load_taxonomy
 
 V2_SET = Path(__file__).resolve().parent / "data" / "bangla_worker_queries_v2.tsv"
@@ -57,6 +64,14 @@ def read_v2(path: Path = V2_SET, split: str | None = None) -> list[dict]:
             if split in (None, "all") or r["split"] == split:
                 rows.append(r)
     return rows
+
+
+def v1_prepare(ranker: ConceptRanker, query: str, lang: str | None = None) -> str:
+    """The text the pipeline before v2 ranked: the v1 lexicon for detected Bangla script."""
+    text = clean_query(query)
+    if lang == "bn" or (lang is None and is_bangla(text)):
+        text = translate_bangla(text)
+    return ranker.spell.fix(text)
 
 
 def v2_prepare(ranker: ConceptRanker, query: str, lang: str | None = None) -> str:
@@ -108,7 +123,7 @@ def latency(ranker: ConceptRanker, queries: list[str], repeat: int = 1) -> dict:
     for _ in range(repeat):
         for q in queries:
             t0 = time.perf_counter()
-            ranker.score_matrix([ranker.prepare(q)])
+            ranker.score_matrix([v1_prepare(ranker, q)])
             times["current"].append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             text = v2_prepare(ranker, q)
@@ -149,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         return enc.encode(qs) @ pref.T
 
     systems: dict[str, Callable[[list[str]], np.ndarray]] = {
-        "current": lambda qs: ranker.score_matrix([ranker.prepare(q) for q in qs]),
-        "current-bn": lambda qs: ranker.score_matrix([ranker.prepare(q, "bn") for q in qs]),
+        "current": lambda qs: ranker.score_matrix([v1_prepare(ranker, q) for q in qs]),
+        "current-bn": lambda qs: ranker.score_matrix([v1_prepare(ranker, q, "bn") for q in qs]),
         "v2": lambda qs: ranker.score_matrix([v2_prepare(ranker, q) for q in qs]),
         "minilm": minilm,
     }
