@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from matcher.bangla import needs_bangla, to_english
 from matcher.bm25 import OverlapIndex, tokenize
 from matcher.encoder import TextEncoder, get_encoder
 from matcher.taxonomy import Taxonomy, load_taxonomy
@@ -406,8 +407,8 @@ class ConceptRanker:
     def prepare(self, query: Any, lang: str | None = None) -> str:
         """Return the English text that is ranked for ``query`` (cleaned; Bangla translated)."""
         text = clean_query(query)
-        if lang == "bn" or (lang is None and is_bangla(text)):
-            text = translate_bangla(text)
+        if lang == "bn" or (lang is None and needs_bangla(text)):
+            text = to_english(text)  # Bangla script, loanwords, Banglish, mixed (matcher/bangla)
         return self.spell.fix(text)
 
     def signals(self, texts: Sequence[str], *,

@@ -118,3 +118,23 @@ def test_trade_vocabulary_is_packaged() -> None:
     assert TRADE_WORDS.exists()
     assert {"electrician", "welder", "plumber", "driver", "cleaner"} <= set(lex.words)
     assert len(lex.english) > 5000
+
+
+def test_the_ranker_reads_banglish_loanwords_and_variants(tmp_path) -> None:
+    """The hook in ConceptRanker.prepare: what a worker types reaches the right occupation."""
+    from matcher.encoder import HashingEncoder
+    from matcher.normalise import Concept, ConceptRanker
+
+    occ = "http://data.europa.eu/esco/occupation/"
+    concepts = [Concept(occ + "brick", "bricklayer", ("brick mason", "mason"),
+                        "bricklayer. lay bricks"),
+                Concept(occ + "weld", "welder", ("welding operator",), "welder. weld metal"),
+                Concept(occ + "elec", "electrician", ("electrical fitter",),
+                        "electrician. install wiring"),
+                Concept(occ + "tailor", "tailor", ("dressmaker",), "tailor. sew garments")]
+    ranker = ConceptRanker("occupations", concepts, HashingEncoder(), cache_dir=tmp_path)
+    for text, label in [("ami raj mistri", "bricklayer"), ("ওয়েলডার", "welder"),
+                        ("ইলেক্ট্রিসিয়ান", "electrician"), ("dorjir kaj kori", "tailor"),
+                        ("আমি welder, ৬ বছর", "welder")]:
+        assert ranker.rank(text, top_k=1)[0]["label"] == label, text
+    assert ranker.rank("ami bideshe jete chai") == []  # no trade named → nothing ranked
