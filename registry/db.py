@@ -71,6 +71,29 @@ def throwaway_database(base_url: str, prefix: str = "shetu_tmp") -> Iterator[str
         yield url
     finally:
         get_engine(url).dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
         admin.dispose()
+
+
+def _drop_database(admin: Engine, name: str, attempts: int = 5) -> None:
+    """Drop a database once our own connections are gone.
+
+    A plain DROP DATABASE stops the autovacuum workers on it by itself (after a heavy insert
+    one often is), whereas ``WITH (FORCE)`` needs the right to signal them, which a
+    non-superuser role lacks (InsufficientPrivilege); FORCE is only the last resort, for
+    connections some other client left open.
+    """
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    for i in range(attempts):
+        try:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            return
+        except DBAPIError:
+            time.sleep(0.5 * (i + 1))
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
