@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 
+from api.docs import install_docs
 from api.errors import BodySizeLimit, install_error_handlers, install_openapi
 from api.i18n.render import install_page_errors
 from api.schemas import Health
@@ -34,7 +35,8 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     """Build the app for ``settings`` (defaults to the environment's)."""
     settings = settings or get_settings()
     app = FastAPI(title="Shetu", version="0.1.0", description="Skills matching for safe "
-                  "labour migration", lifespan=lifespan(settings, warm_up))
+                  "labour migration", lifespan=lifespan(settings, warm_up),
+                  docs_url=None, redoc_url=None)  # served offline by api.docs
     app.state.settings = settings
     app.state.indexer = indexer or Indexer(settings)
     app.state.started = time.time()
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     install_error_handlers(app)
     install_page_errors(app)  # errors on page paths are pages in the reader's language
     install_openapi(app)
+    install_docs(app)  # /docs and /redoc from packaged assets, no CDN
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     include_routers(app)
     return app
@@ -100,10 +103,12 @@ def housekeeping(settings: Settings) -> None:
 def include_routers(app: FastAPI) -> None:
     """Add the health probe, the JSON API and the web pages."""
     from api.routes import agencies, audit, auth, job_orders, me, outcomes, taxonomy, workers
+    from api.routes import pipeline as pipeline_routes
     from api.web import router as web_router
 
     for module in (auth, job_orders, workers, agencies, me, audit, taxonomy, outcomes):
         app.include_router(module.router)
+    app.include_router(pipeline_routes.router)
     app.include_router(ops_router)
     app.include_router(web_router)
 

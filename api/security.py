@@ -13,13 +13,12 @@ from registry.security import SignInThrottle
 # nothing more. 'none' for frames, plugins and <base> closes clickjacking and injection routes.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-# Swagger UI and ReDoc, as FastAPI serves them, come from cdn.jsdelivr.net and start with an
-# inline script; until they are packaged locally, their pages alone allow exactly that.
-DOCS_CSP = ("default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com "
-            "https://cdn.redoc.ly; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
-            "https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; "
-            "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; worker-src 'self' blob:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+# Swagger UI and ReDoc are served by the app (api.docs, from the fastapi-offline package) and
+# started from files: scripts from this site only. ReDoc injects <style> elements and Swagger UI
+# draws icons as data: images, so styles may be inline; nothing is loaded from another site.
+DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "font-src 'self'; script-src 'self'; worker-src 'self' blob:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -69,7 +68,7 @@ class SecurityHeadersMiddleware:
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Add the security-headers middleware and the app's sign-in throttle."""
-    docs = tuple(p for p in (app.docs_url, app.redoc_url) if p)
+    docs = tuple(p for p in (app.docs_url, app.redoc_url) if p) or ("/docs", "/redoc")
     app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs, hsts=cookie_secure(settings))
     app.state.signin_throttle = SignInThrottle()
 

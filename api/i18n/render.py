@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Any
 
 import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -143,6 +144,8 @@ def error_page(request: Request, status_code: int,
     """Return the page for an error status, in the request's language (sign-in page for 401)."""
     keep = {k: v for k, v in (headers or {}).items() if k.lower() == "retry-after"}
     try:
+        if status_code == 401 and request.method == "GET":
+            return sign_in_redirect(request)
         if status_code == 401:
             settings = request.app.state.settings
             return render(request, "login.html", {"demo": settings.demo_accounts,
@@ -153,6 +156,23 @@ def error_page(request: Request, status_code: int,
     except Exception:  # noqa: BLE001 — an error page must never raise; the status still stands
         log.exception("could not render the error page for %s", status_code)
         return PlainTextResponse(f"Error {status_code}", status_code)
+
+
+def sign_in_redirect(request: Request) -> Response:
+    """Send a signed-out reader of a page to sign in, and back to the page afterwards.
+
+    With a sign-in cookie that no longer works the page says the session has expired.
+    """
+    from api.auth import COOKIE_NAME
+
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    query = {"next": here} if len(here) <= 500 else {}
+    if request.cookies.get(COOKIE_NAME):
+        query["expired"] = "1"
+    lang = requested_language(request)
+    if lang:
+        query["lang"] = lang
+    return RedirectResponse("/login" + (f"?{urlencode(query)}" if query else ""), 303)
 
 
 def install_page_errors(app: FastAPI) -> None:

@@ -117,7 +117,8 @@ def test_web_sign_out_is_a_post_that_revokes_the_cookie(seeded):
     assert r.status_code == 303 and "shetu_token" not in client.cookies
     # The old cookie value is dead everywhere, not only forgotten by this browser.
     client.cookies.set("shetu_token", token)
-    assert client.get("/officer").status_code == 401
+    r = client.get("/officer", follow_redirects=False)  # to sign in: "your session has expired"
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=%2Fofficer")
     assert client.get("/api/v1/job-orders",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 401
 

@@ -80,6 +80,20 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/officer/jobs/{job_order_id}"): frozenset({"officer", "admin"}),
     ("GET", "/worker"): frozenset({"worker"}),
     ("GET", "/auditor"): frozenset({"auditor", "admin"}),
+    # -- issue 12: the officer's pipeline, candidate pages, sign-in with next, offline docs --
+    ("GET", "/api/v1/job-orders/{job_order_id}/pipeline"): frozenset({"officer", "admin"}),
+    ("POST", "/api/v1/job-orders/{job_order_id}/pipeline"): frozenset({"officer", "admin"}),
+    ("GET", "/api/v1/job-orders/{job_order_id}/exclusions"): frozenset({"officer", "admin"}),
+    ("GET", "/officer/jobs/{job_order_id}/workers/{worker_id}"): frozenset({"officer", "admin"}),
+    ("POST", "/officer/jobs/{job_order_id}/pipeline"): frozenset({"officer", "admin"}),
+    ("GET", "/officer/jobs/{job_order_id}/shortlist.csv"): frozenset({"officer", "admin"}),
+    ("GET", "/login"): PUBLIC,
+    ("GET", "/static/docs/swagger-ui-bundle.js"): PUBLIC,
+    ("GET", "/static/docs/swagger-ui.css"): PUBLIC,
+    ("GET", "/static/docs/redoc.standalone.js"): PUBLIC,
+    ("GET", "/static/docs/favicon.png"): PUBLIC,
+    ("GET", "/static/docs/swagger-init.js"): PUBLIC,
+    ("GET", "/static/docs/oauth2-redirect.js"): PUBLIC,
 }
 WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/static/")
 ALLOWED_STATUSES = {200, 201, 204, 303, 404, 409, 422}
@@ -87,6 +101,7 @@ ALLOWED_STATUSES = {200, 201, 204, 303, 404, 409, 422}
 EMPTY_BODY = {("POST", "/api/v1/job-orders"), ("POST", "/api/v1/workers"),
               ("POST", "/api/v1/agencies"), ("POST", "/api/v1/taxonomy/suggest"),
               ("POST", "/api/v1/job-orders/{job_order_id}/outcomes"),
+              ("POST", "/api/v1/job-orders/{job_order_id}/pipeline"),
               ("PATCH", "/api/v1/job-orders/{job_order_id}"),
               ("PATCH", "/api/v1/agencies/{agency_id}"), ("PATCH", "/api/v1/workers/{worker_id}")}
 QUERY = {"/api/v1/taxonomy/occupations": {"q": "welder"}, "/api/v1/taxonomy/skills": {"q": "weld"}}
@@ -237,7 +252,9 @@ def test_anonymous(client, facts, method, path):
         assert r.status_code not in (401, 403) and r.status_code < 500, (r.status_code, r.text)
         return
     if r.status_code == 303 and _is_web(path):
-        assert r.headers["location"] in ("/", "/login")  # a page sends strangers to sign in
+        # a page sends strangers to sign in (and back to the page afterwards)
+        assert r.headers["location"] in ("/", "/login") or \
+            r.headers["location"].startswith("/login?next=")
         return
     assert r.status_code == 401, (method, path, r.status_code, r.text[:300])
 

@@ -163,7 +163,8 @@ def test_wrong_password_in_the_chosen_language(client):
     ("officer", "/officer/jobs/999999", 404, "পাতাটি পাওয়া যায়নি", "Page not found"),
     ("worker", "/officer", 403, "এই পাতা দেখার অনুমতি আপনার নেই", "You may not see this page"),
     ("officer", "/officer/jobs/not-a-number", 422, "অনুরোধটি সঠিক নয়", "The request was not valid"),
-    (None, "/worker", 401, "এই পাতা দেখতে সাইন ইন করুন।", "Please sign in to see this page."),
+    # a 401 on a page is the sign-in page (after a redirect that brings the reader back)
+    (None, "/worker", 200, "এই পাতা দেখতে সাইন ইন করুন।", "Please sign in to see this page."),
 ])
 def test_page_errors_are_pages_in_the_chosen_language(client, user, path, status, bn, en):
     if user:
@@ -207,8 +208,11 @@ def test_sign_out_ends_the_session_for_good(client):
     assert r.status_code == 303 and 'shetu_token=""' in r.headers["set-cookie"]
     # The old token, replayed (a copied cookie, a shared phone's history), is refused.
     client.cookies.set("shetu_token", token)
+    r = client.get("/worker", follow_redirects=False)  # to sign in, and back after it
+    assert r.status_code == 303 and "no-store" in r.headers["cache-control"]
+    assert r.headers["location"].startswith("/login?next=%2Fworker")
     r = client.get("/worker")
-    assert r.status_code == 401 and "no-store" in r.headers["cache-control"]
+    assert "no-store" in r.headers["cache-control"]
     assert 'class="card job"' not in r.text and "আপনি যেসব চাকরির যোগ্য" not in r.text
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
