@@ -247,10 +247,11 @@ def test_security_headers_on_pages_and_api(seeded):
     css = client.get("/static/shetu.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "header{" in css.text and "no-store" not in css.headers["cache-control"]
-    # Swagger UI (still from its CDN) keeps working: its page alone allows that CDN.
+    # Swagger UI is served by the app: its page allows scripts from this site only.
     docs = client.get("/docs")
     assert docs.status_code == 200
-    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+    assert "https:" not in docs.headers["content-security-policy"]
+    assert "script-src 'self';" in docs.headers["content-security-policy"]
 
 
 def test_cookie_is_secure_in_production_and_httponly_lax_always(seeded, ops_user):
