@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import FastAPI, Request

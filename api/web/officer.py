@@ -25,7 +25,8 @@ from registry import pipeline
 from registry.compliance import job_is_matchable, why_not_matchable
 from registry.models import JobOrder, Worker
 from registry.reports import interests_for_job
-from registry.vocab import JOB_LIFECYCLE_STATUSES, JobLifecycleStatus
+from registry.service import InvalidRecordError
+from registry.vocab import JOB_LIFECYCLE_STATUSES
 
 router = APIRouter(include_in_schema=False)
 router.include_router(officer_worker.router)
@@ -41,16 +42,31 @@ def _own(user: CurrentUser, q: Select) -> Select:  # type: ignore[type-arg]
     return q.where(JobOrder.agency_id == (user.agency_id or -1)) if user.role == "officer" else q
 
 
+def _date(name: str, value: str | None) -> dt.date | None:
+    """Return a form's date field (empty: None), or raise InvalidRecordError naming it."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRecordError(f"{name}: a date as YYYY-MM-DD") from None
+
+
 @router.get("/officer", response_class=HTMLResponse)
 def officer(request: Request, settings: SettingsDep, session: SessionDep, ix: IndexerDep,  # type: ignore[no-untyped-def]
-            q: Text = None, status: JobLifecycleStatus | None = None,
+            q: Text = None, status: Annotated[str | None, Query(max_length=12)] = None,
             destination: Annotated[str | None, Query(max_length=80)] = None,
             occupation: Annotated[str | None, Query(max_length=120)] = None,
-            deadline_from: dt.date | None = None, deadline_to: dt.date | None = None,
+            deadline_from: Annotated[str | None, Query(max_length=10)] = None,
+            deadline_to: Annotated[str | None, Query(max_length=10)] = None,
             sort: Sort = "deadline", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
     """The agency's job orders: search by title, filter, sort, page; counts per status."""
     user = need(request, settings, session, "officer", "admin")
     today = dt.date.today()
+    status = status or None  # a form's "any" is no filter
+    if status is not None and status not in JOB_LIFECYCLE_STATUSES:
+        raise InvalidRecordError(f"status: one of {', '.join(JOB_LIFECYCLE_STATUSES)}")
+    date_from, date_to = _date("deadline_from", deadline_from), _date("deadline_to", deadline_to)
     base = _own(user, select(JobOrder))
     counts = dict.fromkeys(JOB_LIFECYCLE_STATUSES, 0)
     for st, n in session.execute(_own(user, select(JobOrder.status, func.count())
@@ -70,10 +86,10 @@ def officer(request: Request, settings: SettingsDep, session: SessionDep, ix: In
         base = base.where(JobOrder.destination == destination)
     if occupation:
         base = base.where(JobOrder.occupation_uri == occupation)
-    if deadline_from:
-        base = base.where(JobOrder.deadline >= deadline_from)
-    if deadline_to:
-        base = base.where(JobOrder.deadline <= deadline_to)
+    if date_from:
+        base = base.where(JobOrder.deadline >= date_from)
+    if date_to:
+        base = base.where(JobOrder.deadline <= date_to)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     rows = session.scalars(base.order_by(SORTS[sort], JobOrder.id)

@@ -9,7 +9,7 @@ exclusions count each worker once, under the first rule they fail (``indexer.exc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import Depends, Query
 from sqlalchemy import select
@@ -47,13 +47,34 @@ class CandidateFilters:
                                   ("gender", self.gender)) if v not in (None, "")}
 
 
+def number(name: str, value: str | None, lo: float, hi: float) -> float | None:
+    """Return a form's number field (empty: None), or raise InvalidRecordError naming it."""
+    if value is None or not value.strip():
+        return None
+    try:
+        n = float(value)
+    except ValueError:
+        raise InvalidRecordError(f"{name}: {value[:20]!r} is not a number") from None
+    if not lo <= n <= hi:
+        raise InvalidRecordError(f"{name}: between {lo:g} and {hi:g}")
+    return n
+
+
 def read_filters(district: Annotated[str | None, Query(max_length=60)] = None,
-                 level: Annotated[int | None, Query(ge=0, le=6)] = None,
-                 min_years: Annotated[float | None, Query(ge=0, le=60)] = None,
+                 level: Annotated[str | None, Query(max_length=10)] = None,
+                 min_years: Annotated[str | None, Query(max_length=10)] = None,
                  language: Annotated[str | None, Query(max_length=40)] = None,
-                 gender: Gender | None = None,
+                 gender: Annotated[str | None, Query(max_length=10)] = None,
                  page: Annotated[int, Query(ge=1, le=1000)] = 1) -> CandidateFilters:
-    """Read and check the candidate filters from the query string (422 on a bad value)."""
+    """Read and check the candidate filters from the query string (422 on a bad value).
+
+    An empty field (a form's "any") is no filter."""
+    lvl = number("level", level, 0, 6)
+    if lvl is not None and lvl != int(lvl):
+        raise InvalidRecordError("level: a whole number")
+    years_min = number("min_years", min_years, 0, 60)
+    if gender and gender not in get_args(Gender):
+        raise InvalidRecordError("gender: female or male")
     lang = None
     if language:
         try:
@@ -61,7 +82,8 @@ def read_filters(district: Annotated[str | None, Query(max_length=60)] = None,
         except ValueError as exc:
             raise InvalidRecordError(f"language: {exc}") from None
     return CandidateFilters(district.strip() if district and district.strip() else None,
-                            level, min_years, lang, gender, page)
+                            None if lvl is None else int(lvl), years_min, lang, gender or None,
+                            page)
 
 
 filters_dep = Depends(read_filters)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from api.access import is_candidate, visible_job
-from api.deps import IdPath, SessionDep, SettingsDep
+from api.deps import IdPath, SettingsDep
 from api.i18n.render import render
 from api.routes.audit import csv_safe
 from api.web.common import need

@@ -155,7 +155,7 @@ def test_identity_masked_until_shortlisted_and_every_view_logged(client, facts, 
     assert _access_rows(seeded, "view_candidate", wid) == before + 2
 
 
-def test_bulk_pipeline_steps_reasons_headcount_and_csv(client, facts, seeded):
+def test_bulk_pipeline_steps_reasons_headcount_and_csv(client, facts):
     picks = facts["eligible"][:3]
     r = client.post(f"/officer/jobs/{facts['job']}/pipeline",
                     data={"worker_id": [str(i) for i in picks], "status": "shortlisted"})
