@@ -28,7 +28,7 @@ def log_access(session: Session, *, username: str, role: str, action: str,
 
 def access_log_query(worker_id: int | None = None, username: str | None = None, *,
                      agency_id: int | None = None, since: dt.date | None = None,
-                     until: dt.date | None = None) -> Select[tuple[AccessLog]]:
+                     until: dt.date | None = None) -> Select[AccessLog]:
     """Return a select of access-log rows, newest first, optionally about one worker, by one
     user, about one agency (its job orders, or views by its officers) or within dates
     (``since`` and ``until`` inclusive)."""
@@ -49,15 +49,18 @@ def access_log_query(worker_id: int | None = None, username: str | None = None, 
     return q
 
 
-def access_log_rows(session: Session, q: Select[tuple[AccessLog]],
+def access_log_rows(session: Session, q: Select[AccessLog],
                     limit: int) -> list[dict[str, Any]]:
     """Run an access-log select; return rows with the workers' names, the job order's title and
     agency, and the viewer's role (as logged) — what the auditor's page and CSV show."""
     rows = list(session.scalars(q.limit(limit)))
     worker_ids = {w for r in rows for w in access_row_worker_ids(r)}
     job_ids = {r.job_order_id for r in rows if r.job_order_id is not None}
-    names: dict[int, str] = {i: n for i, n in session.execute(
-        select(Worker.id, Worker.full_name).where(Worker.id.in_(worker_ids)))} if worker_ids else {}
+    names: dict[int, str] = {}
+    if worker_ids:
+        found = session.execute(select(Worker.id, Worker.full_name)
+                                .where(Worker.id.in_(worker_ids)))
+        names = {int(row[0]): str(row[1]) for row in found}
     jobs = {j.id: j for j in session.scalars(select(JobOrder).where(JobOrder.id.in_(job_ids)))} \
         if job_ids else {}
     out = []

@@ -66,7 +66,7 @@ def auditor_page(request: Request, settings: SettingsDep, session: SessionDep,  
                  sort: Annotated[str, Query(pattern=SORT_PATTERN)] = "risk"):
     """Agencies, riskiest first: filters, search, the score's parts, CSV export."""
     user = need(request, settings, session, *STAFF)
-    chosen = {"risk": _clean(risk) if risk in RISK_LEVELS else None,
+    chosen: dict[str, Any] = {"risk": _clean(risk) if risk in RISK_LEVELS else None,
               "flag": _clean(flag) if flag in WEIGHTS else None,
               "licence": licence if licence and re.fullmatch(LICENCE_PATTERN, licence) else None,
               "district": _clean(district), "q": _clean(q), "sort": sort}

@@ -150,7 +150,7 @@ def test_access_log_lists_who_read_a_profile(client, tokens):
     assert rows[0]["workers"][0]["name"]
 
 
-def test_access_log_filters_and_csv(client, tokens, seeded):
+def test_access_log_filters_and_csv(client, tokens):
     bearer = tokens["officer"]
     jobs = client.get("/api/v1/job-orders", headers=bearer).json()["items"]
     job = next(j for j in jobs if j["status"] == "verified")
