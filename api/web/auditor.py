@@ -119,12 +119,17 @@ def agency_chart(agency_id: IdPath, request: Request, settings: SettingsDep,
 
 @router.get("/auditor/evidence", response_class=HTMLResponse)
 def evidence_page(request: Request, settings: SettingsDep, session: SessionDep,  # type: ignore[no-untyped-def]
-                  kind: Annotated[str, Query(pattern="^(" + "|".join(EVIDENCE_MODELS) + ")$")],
-                  id: Annotated[int, Query(ge=1, le=MAX_ID)]):  # noqa: A002
+                  kind: Annotated[str | None, Query(max_length=20)] = None,
+                  id: Annotated[str | None, Query(max_length=12)] = None):  # noqa: A002
     """One registry row a finding rests on: its facts, and the agency page to go back to."""
-    user = need(request, settings, session, *STAFF)
+    user = need(request, settings, session, *STAFF)  # sign-in first, then the parameters
+    if kind not in EVIDENCE_MODELS:
+        raise HTTPException(422, f"kind: one of {', '.join(EVIDENCE_MODELS)}")
+    if not id or not id.isdigit() or not 1 <= int(id) <= MAX_ID:
+        raise HTTPException(422, "id: a record number")
+    row_id = int(id)
     try:
-        row = service.get(session, EVIDENCE_MODELS[kind], id)
+        row = service.get(session, EVIDENCE_MODELS[kind], row_id)
     except service.NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
     facts = [(c.key, getattr(row, c.key)) for c in sa_inspect(row).mapper.column_attrs
@@ -135,7 +140,7 @@ def evidence_page(request: Request, settings: SettingsDep, session: SessionDep, 
         job = session.get(JobOrder, job_id)
         agency_id = job.agency_id if job else None
     return render(request, "audit_evidence.html", {
-        "kind": kind, "row_id": id, "facts": facts, "agency_id": agency_id,
+        "kind": kind, "row_id": row_id, "facts": facts, "agency_id": agency_id,
         "job_id": job_id}, user=user)
 
 
