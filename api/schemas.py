@@ -221,51 +221,7 @@ class EligibleJobs(Out):
     not_eligible: list[JobMatch]
 
 
-# -- audit -----------------------------------------------------------------------------------------
-class AgencyRisk(Out):
-    """One agency's compliance figures and its additive risk score."""
-
-    agency_id: int
-    name: str
-    licence_number: str
-    licence_status: LicenceState
-    job_orders: int
-    unverified_demand: int
-    expired_demand: int
-    applications: int
-    fees_reported: int
-    fees_above_ceiling: int
-    max_fee_ratio: float
-    contract_substitutions: int
-    placements: int
-    complaints: int
-    open_complaints: int
-    share_fees_above_ceiling: float
-    risk_score: float
-
-
-class AgencyRiskList(Out):
-    """Every agency, riskiest first."""
-
-    items: list[AgencyRisk]
-    total: int
-
-
-class AccessRow(Out):
-    """One look at worker records: who, when, which workers (a ranked list names them all)."""
-
-    at: dt.datetime | None
-    username: str
-    role: str
-    action: str
-    worker_ids: list[int]
-    job_order_id: int | None
-
-
-class AccessLogPage(Out):
-    """Access-log rows, newest first."""
-
-    items: list[AccessRow]
+# -- audit: api/schemas_audit.py
 
 
 # -- taxonomy --------------------------------------------------------------------------------------

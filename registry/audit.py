@@ -1,72 +1,19 @@
-"""Per-agency risk for ministry auditors: licence, fees vs ceilings, demand, complaints."""
+"""The access log (who looked at which worker) and the auditor's agency filters.
+
+The findings and the risk score live in ``registry.audit_rules``; this module writes and reads the
+access log (one row per view), and filters/sorts the rows ``audit_agencies`` returns, for the API
+and the pages alike."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
-from registry.compliance import (
-    cost_ceilings,
-    fee_flags,
-    job_is_verified,
-    licence_status,
-)
-from registry.models import AccessLog, Agency, Application, Complaint, JobOrder
-from registry.vocab import COMPLAINT_RESOLVED, DEPLOYED, JOB_CLOSED, JOB_VERIFIED, LICENCE_VALID
-
-
-def agency_risk(session: Session, data_dir: Path, today: dt.date) -> list[dict[str, Any]]:
-    """Return one row per agency with its compliance figures and a risk score, riskiest first."""
-    ceilings = cost_ceilings(Path(data_dir))
-    rows: dict[int, dict[str, Any]] = {}
-    for a in session.scalars(select(Agency).order_by(Agency.id)):
-        rows[a.id] = {"agency_id": a.id, "name": a.name, "licence_number": a.licence_number,
-                      "licence_status": licence_status(a, today), "job_orders": 0,
-                      "unverified_demand": 0, "expired_demand": 0, "applications": 0,
-                      "fees_reported": 0, "fees_above_ceiling": 0, "max_fee_ratio": 0.0,
-                      "contract_substitutions": 0, "placements": 0, "complaints": 0,
-                      "open_complaints": 0}
-    jobs = {j.id: j for j in session.scalars(select(JobOrder))}
-    for j in jobs.values():
-        r = rows[j.agency_id]
-        r["job_orders"] += 1
-        if not job_is_verified(j) and j.status != JOB_CLOSED:
-            r["unverified_demand"] += 1
-        if j.deadline < today and j.status == JOB_VERIFIED:
-            r["expired_demand"] += 1
-    for app in session.scalars(select(Application)):
-        job = jobs[app.job_order_id]
-        r = rows[job.agency_id]
-        r["applications"] += 1
-        r["placements"] += app.status == DEPLOYED
-        r["contract_substitutions"] += bool(app.contract_substituted)
-        ceiling = ceilings.get(job.destination)
-        if app.fee_paid_bdt:
-            r["fees_reported"] += 1
-            flags = fee_flags(app.fee_paid_bdt, ceiling.amount_bdt if ceiling else None)
-            if "above_legal_ceiling" in flags:
-                r["fees_above_ceiling"] += 1
-            if ceiling:
-                r["max_fee_ratio"] = max(r["max_fee_ratio"],
-                                         round(app.fee_paid_bdt / ceiling.amount_bdt, 2))
-    for c in session.scalars(select(Complaint)):
-        r = rows[c.agency_id]
-        r["complaints"] += 1
-        r["open_complaints"] += c.status != COMPLAINT_RESOLVED
-    for r in rows.values():
-        share_above = r["fees_above_ceiling"] / r["fees_reported"] if r["fees_reported"] else 0.0
-        r["share_fees_above_ceiling"] = round(share_above, 3)
-        # Transparent additive score: each red flag adds points (documented in the auditor page).
-        r["risk_score"] = round(
-            (40 if r["licence_status"] != LICENCE_VALID and r["job_orders"] else 0)
-            + 30 * share_above + 2 * r["open_complaints"] + 3 * r["contract_substitutions"]
-            + 2 * r["unverified_demand"] + r["expired_demand"], 1)
-    return sorted(rows.values(), key=lambda r: (-r["risk_score"], r["agency_id"]))
+from registry.models import AccessLog, JobOrder, User, Worker
 
 
 def log_access(session: Session, *, username: str, role: str, action: str,
@@ -79,16 +26,54 @@ def log_access(session: Session, *, username: str, role: str, action: str,
         "worker_ids": "," + ",".join(map(str, ids)) + "," if ids else None}])
 
 
-def access_log_query(worker_id: int | None = None,
-                     username: str | None = None) -> Select[AccessLog]:
-    """Return a select of access-log rows, newest first, optionally about one worker or user."""
+def access_log_query(worker_id: int | None = None, username: str | None = None, *,
+                     agency_id: int | None = None, since: dt.date | None = None,
+                     until: dt.date | None = None) -> Select[AccessLog]:
+    """Return a select of access-log rows, newest first, optionally about one worker, by one
+    user, about one agency (its job orders, or views by its officers) or within dates
+    (``since`` and ``until`` inclusive)."""
     q = select(AccessLog).order_by(AccessLog.id.desc())
     if worker_id is not None:
         q = q.where(or_(AccessLog.worker_id == worker_id,
                         AccessLog.worker_ids.like(f"%,{int(worker_id)},%")))
     if username is not None:
         q = q.where(AccessLog.username == username)
+    if agency_id is not None:
+        jobs = select(JobOrder.id).where(JobOrder.agency_id == agency_id)
+        staff = select(User.username).where(User.agency_id == agency_id)
+        q = q.where(or_(AccessLog.job_order_id.in_(jobs), AccessLog.username.in_(staff)))
+    if since is not None:
+        q = q.where(AccessLog.at >= dt.datetime.combine(since, dt.time()))
+    if until is not None:
+        q = q.where(AccessLog.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
     return q
+
+
+def access_log_rows(session: Session, q: Select[AccessLog],
+                    limit: int) -> list[dict[str, Any]]:
+    """Run an access-log select; return rows with the workers' names, the job order's title and
+    agency, and the viewer's role (as logged) — what the auditor's page and CSV show."""
+    rows = list(session.scalars(q.limit(limit)))
+    worker_ids = {w for r in rows for w in access_row_worker_ids(r)}
+    job_ids = {r.job_order_id for r in rows if r.job_order_id is not None}
+    names: dict[int, str] = {}
+    if worker_ids:
+        found = session.execute(select(Worker.id, Worker.full_name)
+                                .where(Worker.id.in_(worker_ids)))
+        names = {int(row[0]): str(row[1]) for row in found}
+    jobs = {j.id: j for j in session.scalars(select(JobOrder).where(JobOrder.id.in_(job_ids)))} \
+        if job_ids else {}
+    out = []
+    for r in rows:
+        ids = access_row_worker_ids(r)
+        job = jobs.get(r.job_order_id) if r.job_order_id is not None else None
+        out.append({"id": r.id, "at": r.at, "username": r.username, "role": r.role,
+                    "action": r.action, "worker_ids": ids,
+                    "workers": [{"id": i, "name": names.get(i)} for i in ids],
+                    "job_order_id": r.job_order_id,
+                    "job_order_title": job.title if job else None,
+                    "agency_id": job.agency_id if job else None})
+    return out
 
 
 def access_row_worker_ids(row: AccessLog) -> list[int]:
@@ -103,3 +88,40 @@ def prune_access_log(session: Session, today: dt.date, retention_days: int) -> i
     cutoff = dt.datetime.combine(today - dt.timedelta(days=retention_days), dt.time())
     res = session.execute(delete(AccessLog).where(AccessLog.at < cutoff))
     return int(getattr(res, "rowcount", 0) or 0)
+
+
+# -- the auditor's agency list: filters and sorts over ``audit_agencies`` rows ---------------------
+RISK_LEVELS = ("high", "medium", "low", "none")
+SORTS = {
+    "risk": lambda r: (-r["risk_score"], r["agency_id"]),
+    "name": lambda r: (r["name"].casefold(), r["agency_id"]),
+    "licence": lambda r: (r["licence_status"], r["agency_id"]),
+    "district": lambda r: ((r["district"] or "").casefold(), r["agency_id"]),
+    "findings": lambda r: (-r["findings"], -r["risk_score"], r["agency_id"]),
+    "anomaly": lambda r: (-((r["second_opinion"] or {}).get("anomaly") or 0.0), r["agency_id"]),
+}
+
+
+def filter_agencies(rows: list[dict[str, Any]], *, risk: str | None = None,
+                    flag: str | None = None, licence: str | None = None,
+                    district: str | None = None, q: str | None = None,
+                    sort: str = "risk") -> list[dict[str, Any]]:
+    """Keep the rows matching every given filter (risk level, a flag's rule code, licence status,
+    district, a search over name and licence number), sorted by ``sort`` (a key of ``SORTS``;
+    a leading ``-`` reverses it)."""
+    out = rows
+    if risk:
+        out = [r for r in out if r["risk_level"] == risk]
+    if flag:
+        out = [r for r in out if flag in r["flags"]]
+    if licence:
+        out = [r for r in out if r["licence_status"] == licence]
+    if district:
+        d = district.casefold()
+        out = [r for r in out if (r["district"] or "").casefold() == d]
+    if q:
+        needle = q.casefold().strip()
+        out = [r for r in out if needle in r["name"].casefold()
+               or needle in r["licence_number"].casefold()]
+    key = SORTS[sort.lstrip("-")]
+    return sorted(out, key=key, reverse=sort.startswith("-"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import typer
 
 from api.cli import ops, records
+from api.cli.audit import audit_app
 from api.cli.context import CliState
 from api.cli.index import index_app
 from api.cli.taxonomy import eval_cmd, occupations_app, skills_app
@@ -35,6 +36,7 @@ app.command("eval")(eval_cmd)
 app.add_typer(train_app, name="train")
 app.add_typer(models_app, name="models")
 ops.register(app)
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

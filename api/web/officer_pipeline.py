@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from api.access import is_candidate, visible_job
+from api.audit_views import csv_safe
 from api.deps import IdPath, SettingsDep
 from api.i18n.render import render
-from api.routes.audit import csv_safe
 from api.web.common import need
 from api.writes import WritesDep
 from registry import pipeline

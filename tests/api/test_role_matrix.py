@@ -65,6 +65,8 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     # audit
     ("GET", "/api/v1/audit/agencies"): frozenset({"auditor", "admin"}),
     ("GET", "/api/v1/audit/access-log"): frozenset({"auditor", "admin"}),
+    ("GET", "/api/v1/audit/agencies/{agency_id}"): frozenset({"auditor", "admin"}),
+    ("GET", "/api/v1/audit/rules"): frozenset({"auditor", "admin"}),
     # taxonomy look-ups
     ("GET", "/api/v1/taxonomy/occupations"): SIGNED_IN,
     ("GET", "/api/v1/taxonomy/skills"): SIGNED_IN,
@@ -94,6 +96,11 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/static/docs/favicon.png"): PUBLIC,
     ("GET", "/static/docs/swagger-init.js"): PUBLIC,
     ("GET", "/static/docs/oauth2-redirect.js"): PUBLIC,
+    ("GET", "/auditor/agencies/{agency_id}"): frozenset({"auditor", "admin"}),
+    ("GET", "/auditor/agencies/{agency_id}/chart.svg"): frozenset({"auditor", "admin"}),
+    ("GET", "/auditor/evidence"): frozenset({"auditor", "admin"}),
+    ("GET", "/auditor/access-log"): frozenset({"auditor", "admin"}),
+    ("GET", "/static/audit.css"): PUBLIC,
 }
 WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/static/")
 ALLOWED_STATUSES = {200, 201, 204, 303, 404, 409, 422}

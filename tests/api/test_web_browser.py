@@ -110,11 +110,11 @@ def test_officer_opens_ranked_candidates(browser, server):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_auditor_sees_the_risk_chart_and_table(browser, server):
+def test_auditor_sees_agencies_riskiest_first(browser, server):
     page = login(browser, server, "auditor")
     assert page.url.endswith("/auditor")
-    bars = page.locator("#risk-chart rect")
+    bars = page.locator("ol.agencies meter")
     assert bars.count() >= 5
-    widths = [float(bars.nth(i).get_attribute("width")) for i in range(bars.count())]
-    assert widths == sorted(widths, reverse=True) and widths[0] > 0
+    scores = [float(bars.nth(i).get_attribute("value")) for i in range(bars.count())]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
     assert page.locator("a[href*='format=csv']").count() == 1
