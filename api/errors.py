@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.protocol import InvalidFilterError, SearchUnavailableError
-from matcher.normalise import RankerNotReadyError
+from matcher.rankers import RankerNotReadyError
 from registry.idempotency import IdempotencyMismatchError
 from registry.security import SignInBusyError, SignInThrottledError, WrongCredentialsError
 from registry.service import (

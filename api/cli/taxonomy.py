@@ -78,7 +78,7 @@ def rank_occupations(
     lang: str | None = typer.Option(None, "--lang", help="en or bn (default: auto-detect)"),
 ) -> None:
     """Rank ESCO occupations for each line of stdin (JSON lines on stdout)."""
-    from matcher.normalise import get_occupation_ranker
+    from matcher.rankers import get_occupation_ranker
 
     ranker = get_occupation_ranker(settings(ctx))
     stream_rank(ranker, sys.stdin.buffer, sys.stdout, top, _check_lang(lang))
@@ -91,7 +91,7 @@ def rank_skills(
     lang: str | None = typer.Option(None, "--lang", help="en or bn (default: auto-detect)"),
 ) -> None:
     """Rank ESCO skills for each line of stdin (JSON lines on stdout)."""
-    from matcher.normalise import get_skill_ranker
+    from matcher.rankers import get_skill_ranker
 
     ranker = get_skill_ranker(settings(ctx))
     stream_rank(ranker, sys.stdin.buffer, sys.stdout, top, _check_lang(lang))
