@@ -106,9 +106,10 @@ def eval_cmd(
     limit: int | None = typer.Option(None, "--limit", help="at most this many queries a task"),
 ) -> None:
     """Evaluate Shetu and two baselines (BM25, MiniLM zero-shot) on a task."""
-    from training.eval_tasks import TASKS
+    from indexer.eval_candidates import EVAL_TASKS
     from training.evaluate import evaluate
 
-    if task != "all" and task not in TASKS:
-        raise typer.BadParameter(f"unknown task {task!r}; known: {', '.join(TASKS)}, all")
-    evaluate(task, model=model, as_json=json_out, write=write_docs, limit=limit)
+    if task != "all" and task not in EVAL_TASKS:
+        raise typer.BadParameter(f"unknown task {task!r}; known: {', '.join(EVAL_TASKS)}, all")
+    evaluate(task, model=model, as_json=json_out, write=write_docs, limit=limit,
+             tasks=EVAL_TASKS)
