@@ -11,10 +11,12 @@ each already on a 0..1 scale so that one fixed linear fusion is calibrated acros
   label's and the query's covered idf mass; for long queries mostly the label's coverage);
 * ``lex_doc``: the share of the query's idf mass found in the concept's description text.
 
-Bangla queries (auto-detected by script, or ``lang="bn"``) are translated word by word with a
-small trade lexicon before ranking (:mod:`matcher.query_text`, whose names — ``clean_query``,
-``is_bangla``, ``translate_bangla``, ``BANGLA_LEXICON``, ``title_phrases`` — stay importable from
-here); misspelt words are corrected against the concepts' own words (:mod:`matcher.spelling`).
+Queries are cleaned (:mod:`matcher.query_text`); Bangla, Banglish and mixed queries (detected,
+or ``lang="bn"``) are put into English by :mod:`matcher.bangla` before ranking; misspelt words
+are corrected against the concepts' own words (:mod:`matcher.spelling`). The first Bangla step
+(``is_bangla``, ``translate_bangla``, ``BANGLA_LEXICON``, in :mod:`matcher.query_text`) stays
+importable from here with ``clean_query`` and ``title_phrases``: it is the baseline that
+``training.eval_bangla_v2`` compares with.
 
 Label embeddings are computed once and cached under ``cache_dir`` in a file keyed on the model
 name and a fingerprint of every text embedded, so a second start loads them in a second.

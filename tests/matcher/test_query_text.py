@@ -42,7 +42,7 @@ def test_bangla_trade_words_translate_and_latin_words_stay() -> None:
 
 
 def test_the_names_the_bangla_hook_uses_stay_importable_from_normalise() -> None:
-    """matcher/bangla compares against the v1 step through matcher.normalise."""
+    """training/eval_bangla_v2 and bench/bangla import the v1 step from matcher.normalise."""
     assert normalise.translate_bangla is translate_bangla
     assert normalise.is_bangla is is_bangla and normalise.clean_query is clean_query
     assert normalise.BANGLA_LEXICON is BANGLA_LEXICON
