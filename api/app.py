@@ -23,7 +23,7 @@ from api.schemas import Health
 from api.security import install_security
 from indexer.protocol import SearchUnavailableError
 from indexer.service import Indexer
-from matcher.normalise import warm_rankers
+from matcher.rankers import warm_rankers
 from registry.config import Settings, get_settings
 from registry.db import get_engine, session_scope
 

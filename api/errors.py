@@ -15,8 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from indexer.protocol import InvalidFilterError, SearchUnavailableError
-from matcher.normalise import RankerNotReadyError
+from indexer.protocol import (
+    InvalidDocumentError,
+    InvalidFilterError,
+    InvalidQueryError,
+    SearchUnavailableError,
+    UnknownIndexError,
+)
+from matcher.rankers import RankerNotReadyError
 from registry.idempotency import IdempotencyMismatchError
 from registry.security import SignInBusyError, SignInThrottledError, WrongCredentialsError
 from registry.service import (
@@ -36,11 +42,15 @@ STATUS: dict[type[Exception], tuple[int, dict[str, str]]] = {
     PreconditionFailedError: (status.HTTP_412_PRECONDITION_FAILED, {}),
     IdempotencyMismatchError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
     InvalidRecordError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
+    InvalidQueryError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
     InvalidFilterError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
+    InvalidDocumentError: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
     WrongCredentialsError: (status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"}),
     SignInThrottledError: (status.HTTP_429_TOO_MANY_REQUESTS, {}),
     SignInBusyError: (status.HTTP_503_SERVICE_UNAVAILABLE, {}),
     SearchUnavailableError: (status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "5"}),
+    # The index is missing (never built, or dropped): no retry helps until it is rebuilt.
+    UnknownIndexError: (status.HTTP_503_SERVICE_UNAVAILABLE, {}),
     RankerNotReadyError: (status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "30"}),
 }
 MAX_SHOWN = 200  # characters of any user-supplied text echoed in an error
@@ -82,6 +92,13 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = str(exc)
         if isinstance(exc, SearchUnavailableError):
             detail = f"search is unavailable: {exc}"
+        elif isinstance(exc, UnknownIndexError):
+            detail = (f"the search index is missing ({exc}); an administrator must rebuild it: "
+                      "run `shetu reindex`")
+        elif isinstance(exc, InvalidDocumentError):
+            detail = f"the search index cannot hold this record: {exc}"
+        elif isinstance(exc, InvalidQueryError):
+            detail = f"the search query is not valid: {exc}"
         return JSONResponse({"detail": _text(detail) if len(detail) > 2000 else detail},
                             code, headers=headers)
 

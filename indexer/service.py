@@ -112,7 +112,7 @@ class Indexer:
                 if not d.payload["experience"] and (w.self_description or "").strip()]
         if not todo:
             return
-        from matcher.normalise import get_occupation_ranker
+        from matcher.rankers import get_occupation_ranker
 
         ranked = get_occupation_ranker(self.settings).rank_many(
             [w.self_description for w, _ in todo], top_k=MAX_INFERRED)

@@ -11,7 +11,7 @@ How they take effect: ``registry.config.get_settings`` sets ``Settings.model`` t
 encoder (:func:`with_active_encoder`) unless ``SHETU_MODEL`` is set, which always wins; the
 ranking reads the active re-ranker's weights (:func:`active_weights`) on every search, so a
 newly activated re-ranker takes effect without a restart. Activating an encoder re-indexes
-first (``training.models.activate``), then writes the pointer here.
+first (``indexer.activation.activate``), then writes the pointer here.
 """
 
 from __future__ import annotations

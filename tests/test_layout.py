@@ -1,4 +1,5 @@
-"""The code's layout rules: no import cycle, modules under ~400 lines, tests import no conftest.
+"""The code's layout rules: no import cycle, modules under ~400 lines, tests import no conftest,
+and the packages' layers (matcher below indexer and training; training never drives an index).
 
 Imports are read from the source (``ast``), function-level ones included: a cycle hidden inside
 a function is still a cycle between the modules.
@@ -17,9 +18,14 @@ from registry.config import REPO_ROOT
 
 PACKAGES = ("api", "indexer", "matcher", "registry", "training", "bench")
 MAX_LINES = 400
-# Packages whose modules the size rule covers (the others are being split in issue 11's other
-# parts; add them here as they land).
-SIZED = ("api", "registry")
+# Packages whose modules the size rule covers: all of them (migrations excepted).
+SIZED = PACKAGES
+# What each package must never import (AST scan, function-level imports included): matcher is
+# the pure layer under everything; training makes data and artefacts and never drives an index
+# (activation and the index-driven candidates benchmark live in indexer/).
+FORBIDDEN = {"matcher": ("indexer", "training", "api"), "training": ("indexer", "api")}
+# The one indexer module that may use training: the candidates benchmark (population, metrics).
+INDEXER_USES_TRAINING = {"indexer.eval_candidates"}
 
 
 def _modules() -> dict[str, Path]:
@@ -99,6 +105,31 @@ def test_no_import_cycle_between_modules():
     mods = _modules()
     graph = {name: _imports(path, mods) - {name} for name, path in mods.items()}
     assert import_cycles(graph) == []
+
+
+def _package_imports(package: str) -> dict[str, set[str]]:
+    mods = _modules()
+    return {name: _imports(path, mods) for name, path in mods.items()
+            if name.split(".")[0] == package}
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_a_package_imports_nothing_from_the_layers_above_it(package):
+    offenders = {name: sorted(m for m in deps if m.split(".")[0] in FORBIDDEN[package])
+                 for name, deps in _package_imports(package).items()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_candidates_benchmark_in_indexer_imports_training():
+    users = {name for name, deps in _package_imports("indexer").items()
+             if any(m.split(".")[0] == "training" for m in deps)}
+    assert users == INDEXER_USES_TRAINING
+
+
+def test_the_layer_check_sees_function_level_imports(tmp_path):
+    (tmp_path / "mod.py").write_text("def f():\n    from indexer.service import Indexer\n")
+    known = {"indexer.service": tmp_path, "mod": tmp_path}
+    assert _imports(tmp_path / "mod.py", known) == {"indexer.service"}
 
 
 @pytest.mark.parametrize("package", SIZED)

@@ -275,12 +275,5 @@ TASKS: dict[str, Callable[[EvalContext], TaskResult]] = {
     "bangla": bangla,
 }
 
-
-def _candidates(ctx: EvalContext) -> TaskResult:
-    # End-to-end: exercises indexer.ranking, so it is imported only when this task runs.
-    from training.eval_candidates import candidates
-
-    return candidates(ctx)
-
-
-TASKS["candidates"] = _candidates
+# The end-to-end ``candidates`` task drives an index, so it lives in indexer.eval_candidates,
+# whose EVAL_TASKS (these and it) is what ``shetu eval`` runs.

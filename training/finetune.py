@@ -38,7 +38,8 @@ import numpy as np
 
 from matcher.encoder import PACKAGED, packaged_model_path
 from matcher.taxonomy import Taxonomy, load_taxonomy
-from training.datasets import Example, PairSet, batches, build_pairs, write_examples
+from training.datasets import build_pairs
+from training.examples import Example, PairSet, batches, write_examples
 
 DEFAULT_SOURCES = ("esco-alt", "onet-title", "esco-skill")
 DEFAULT_TASKS = ("talentclef-a", "esco-altlabels")

@@ -109,7 +109,7 @@ def outcome_table(settings: Any, encoder: Any = None, taxonomy: Any = None) -> O
     from matcher.taxonomy import load_taxonomy
     from registry.db import session_scope
     from registry.models import JobOrder, Worker
-    from training.datasets import load_outcomes
+    from training.outcomes import load_outcomes
 
     tax = taxonomy or load_taxonomy(settings.esco_dir, Path(settings.cache_dir))
     enc = encoder or get_encoder(settings.model)

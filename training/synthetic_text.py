@@ -1,7 +1,7 @@
 """Realistic profile text for synthetic workers: what workers and officers actually type.
 
 Used by ``training.synthetic`` (demo data) and the candidates benchmark
-(``training.eval_candidates``).
+(``training.candidates_population``).
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def rank_occupations(
     lang: str | None = typer.Option(None, "--lang", help="en or bn (default: auto-detect)"),
 ) -> None:
     """Rank ESCO occupations for each line of stdin (JSON lines on stdout)."""
-    from matcher.normalise import get_occupation_ranker
+    from matcher.rankers import get_occupation_ranker
 
     ranker = get_occupation_ranker(settings(ctx))
     stream_rank(ranker, sys.stdin.buffer, sys.stdout, top, _check_lang(lang))
@@ -91,7 +91,7 @@ def rank_skills(
     lang: str | None = typer.Option(None, "--lang", help="en or bn (default: auto-detect)"),
 ) -> None:
     """Rank ESCO skills for each line of stdin (JSON lines on stdout)."""
-    from matcher.normalise import get_skill_ranker
+    from matcher.rankers import get_skill_ranker
 
     ranker = get_skill_ranker(settings(ctx))
     stream_rank(ranker, sys.stdin.buffer, sys.stdout, top, _check_lang(lang))
@@ -106,9 +106,10 @@ def eval_cmd(
     limit: int | None = typer.Option(None, "--limit", help="at most this many queries a task"),
 ) -> None:
     """Evaluate Shetu and two baselines (BM25, MiniLM zero-shot) on a task."""
-    from training.eval_tasks import TASKS
+    from indexer.eval_candidates import EVAL_TASKS
     from training.evaluate import evaluate
 
-    if task != "all" and task not in TASKS:
-        raise typer.BadParameter(f"unknown task {task!r}; known: {', '.join(TASKS)}, all")
-    evaluate(task, model=model, as_json=json_out, write=write_docs, limit=limit)
+    if task != "all" and task not in EVAL_TASKS:
+        raise typer.BadParameter(f"unknown task {task!r}; known: {', '.join(EVAL_TASKS)}, all")
+    evaluate(task, model=model, as_json=json_out, write=write_docs, limit=limit,
+             tasks=EVAL_TASKS)

@@ -63,7 +63,7 @@ def train_reranker_cmd(
     = False,
 ) -> None:
     """Train the re-ranker on recorded outcomes (grouped CV by job order, calibrated)."""
-    from training.models import models_dir, write_pointer
+    from matcher.models import models_dir, write_pointer
     from training.reranker import outcome_table, save_reranker, synthetic_outcomes, train_reranker
 
     s = settings(ctx)
@@ -87,7 +87,7 @@ def train_reranker_cmd(
 def models_list(ctx: typer.Context,
                 as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List model artefacts, newest first (* = active)."""
-    from training.models import list_models
+    from matcher.models import list_models
 
     s = settings(ctx)
     infos = list_models(s.var_dir)
@@ -112,14 +112,8 @@ def models_activate(
     wait: Annotated[bool, typer.Option(help="re-index in this process and wait")] = False,
 ) -> None:
     """Activate a model: an encoder re-indexes in the background and is swapped in when done."""
-    from training.models import (
-        HAND_SET_NAME,
-        PACKAGED_NAME,
-        UnknownModelError,
-        activate,
-        activate_in_background,
-        resolve,
-    )
+    from indexer.activation import activate, activate_in_background
+    from matcher.models import HAND_SET_NAME, PACKAGED_NAME, UnknownModelError, resolve
 
     s = settings(ctx)
     try:
@@ -143,7 +137,7 @@ def models_activate(
 def _encoder_ref(s: Settings, name: str | None) -> str:
     """The encoder reference for NAME ('packaged', an artefact name), or the one in use."""
     from matcher.encoder import PACKAGED
-    from training.models import PACKAGED_NAME, UnknownModelError, resolve
+    from matcher.models import PACKAGED_NAME, UnknownModelError, resolve
 
     if name is None:
         return s.model

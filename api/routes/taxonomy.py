@@ -13,7 +13,7 @@ from pydantic import Field
 
 from api.deps import IndexerDep, SettingsDep, UserDep
 from api.schemas import ConceptResults, Suggestions
-from matcher.normalise import get_occupation_ranker, get_skill_ranker, suggest_concepts
+from matcher.rankers import get_occupation_ranker, get_skill_ranker, suggest_concepts
 from registry.schemas import InModel
 
 router = APIRouter(prefix="/api/v1/taxonomy", tags=["taxonomy"])

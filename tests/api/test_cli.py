@@ -80,3 +80,10 @@ def test_reindex_swaps_in_a_new_version_with_progress(var):
     after = (var / "index" / "workers" / "CURRENT").read_text()
     assert after != before and not (var / "index" / "workers" / before).exists()
     assert shetu(var, "index", "verify").returncode == 0
+
+
+def test_eval_knows_the_index_driven_candidates_task(tmp_path):
+    """``shetu eval`` runs the taxonomy tasks and indexer's candidates benchmark (issue 11)."""
+    r = shetu(tmp_path, "eval", "no-such-task", check=False)
+    assert r.returncode == 2 and "unknown task 'no-such-task'" in r.stderr
+    assert "esco-altlabels" in r.stderr and "candidates" in r.stderr

@@ -17,7 +17,6 @@ from matcher.normalise import (
     ConceptRanker,
     clean_query,
     is_bangla,
-    title_phrases,
     translate_bangla,
 )
 
@@ -189,14 +188,6 @@ def test_misspelt_titles_are_corrected_against_the_label_vocabulary(
     assert ranker.prepare("weldre in Riyadh") == "welder in Riyadh"  # unknown words kept
     assert ranker.rank("wleder")[0]["uri"] == OCC + "weld"
     assert ranker.rank("bricklayre")[0]["uri"] == OCC + "brick"
-
-
-def test_the_phrase_naming_the_job_is_found_in_first_person_text_and_ads() -> None:
-    assert title_phrases("I worked as a tile setter in Riyadh for 6 years.") == ["tile setter"]
-    assert title_phrases("I am an experienced bus driver, 10 yrs")[0] == "bus driver"
-    assert title_phrases("Position: Heavy Duty Driver. Salary 1500 SAR") == ["Heavy Duty Driver"]
-    assert title_phrases("Welders wanted for a shipyard in Dubai") == ["Welders"]
-    assert title_phrases("I am honest and hard working.") == []
 
 
 def test_self_description_with_filler_lands_on_the_named_trade(ranker: ConceptRanker) -> None:

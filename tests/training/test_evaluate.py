@@ -75,7 +75,7 @@ def test_docs_table_is_regenerated_in_place(tmp_path: Path) -> None:
 
 
 def test_candidates_relevance_is_graded_from_the_true_profile_only() -> None:
-    from training.eval_candidates import relevance
+    from training.candidates_population import relevance
 
     job = {"occupation_uri": "o:tile", "required_skills": ["a", "b", "c", "d"]}
     truth = {"occupation_uri": "o:tile", "isco_group": "7122", "skills": {"a", "b"}}
@@ -93,7 +93,7 @@ def test_candidates_workers_are_realistic_and_the_build_repeats(taxonomy) -> Non
 
     from support import DATA_DIR
 
-    from training.eval_candidates import build
+    from training.candidates_population import build
 
     def run() -> tuple[list, list, list]:
         return build(taxonomy, DATA_DIR, seed=3, n_jobs=4, per_job=5, siblings=3, related=2,

@@ -9,8 +9,8 @@ import pytest
 from support import make_settings
 
 from matcher.encoder import PACKAGED, SentenceEncoder
+from matcher.models import list_models
 from training.finetune import finetune
-from training.models import list_models
 
 
 @pytest.mark.slow

@@ -1,6 +1,9 @@
 """Activating a model artefact: an encoder re-indexes beside the live index, then its pointer
 is written; a re-ranker's pointer is written at once.
 
+It lives in ``indexer/`` because activating an encoder drives the index (``training/`` makes
+artefacts and never touches an index).
+
 The artefacts and pointers themselves (``var/models/``, ``ACTIVE``, ``ACTIVE_RERANKER``) are
 :mod:`matcher.models`'. Activating an encoder first builds a new index version with it beside
 the live one (``Indexer.reindex``: searches keep using the old version meanwhile), swaps it in
@@ -25,20 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matcher.models import (
-    HAND_SET_NAME,
-    PACKAGED_NAME,
-    UnknownModelError,
-    list_models,
-    models_dir,
-    resolve,
-    write_pointer,
-)
-
-# Re-exported for the CLI (``api/cli_training.py``); their home is matcher.models.
-__all__ = ["HAND_SET_NAME", "PACKAGED_NAME", "UnknownModelError", "activate",
-           "activate_in_background", "activate_in_thread", "list_models", "models_dir",
-           "resolve", "write_pointer"]
+from indexer.service import Indexer
+from matcher.models import HAND_SET_NAME, PACKAGED_NAME, models_dir, resolve, write_pointer
 
 
 def activate(settings: Any, name: str, progress: Callable[[int], None] | None = None,
@@ -68,8 +59,6 @@ def activate(settings: Any, name: str, progress: Callable[[int], None] | None = 
 
 def _reindex(settings: Any, model_ref: str, progress: Callable[[int], None] | None,
              backend: Any) -> dict[str, int]:
-    from indexer.service import Indexer
-
     ix = Indexer(settings.model_copy(update={"model": model_ref}), backend=backend)
     try:
         return ix.reindex(progress=progress)
@@ -102,7 +91,7 @@ def activate_in_background(settings: Any, name: str) -> tuple[int, Path]:
                SHETU_DATABASE_URL=settings.database_url, SHETU_DATA_DIR=str(settings.data_dir),
                SHETU_SEARCH_BACKEND=settings.search_backend, SHETU_ENV=settings.env)
     with open(log, "w", encoding="utf-8") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "training.models", "activate", name],
+        proc = subprocess.Popen([sys.executable, "-m", "indexer.activation", "activate", name],
                                 stdout=fh, stderr=subprocess.STDOUT, env=env,
                                 cwd=Path(__file__).resolve().parent.parent,
                                 start_new_session=True)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from support import DATA_DIR, make_settings, seed_registry
 
+from indexer.activation import activate_in_thread
 from indexer.documents import WORKERS
 from indexer.ranking import rank_workers_for_job
 from matcher.encoder import get_encoder, packaged_model_path
@@ -20,7 +21,6 @@ from registry.compliance import job_is_matchable
 from registry.config import Settings
 from registry.db import session_scope
 from registry.models import JobOrder, Worker
-from training.models import activate_in_thread
 
 
 @pytest.mark.slow

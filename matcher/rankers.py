@@ -1,0 +1,121 @@
+"""The process-wide ESCO rankers: built once in the background, shared by every request.
+
+:func:`get_occupation_ranker` / :func:`get_skill_ranker` return the ranker for a settings object
+(any object with ``esco_dir``, ``cache_dir`` and ``model``), building it in a background thread
+on first use; :func:`suggest_concepts` combines both for a record given only as text.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from matcher.encoder import get_encoder
+from matcher.normalise import (
+    BUILD_PROGRESS,
+    ConceptRanker,
+    build_occupation_ranker,
+    build_skill_ranker,
+)
+from matcher.taxonomy import Taxonomy, load_taxonomy
+
+_RANKERS: dict[tuple[str, str, str, str], ConceptRanker] = {}
+_BUILDS: dict[tuple[str, str, str, str], Future[ConceptRanker]] = {}
+_RANKERS_LOCK = threading.Lock()
+# Builds run in the background (one thread per kind, so indexing's occupation ranker never
+# queues behind the larger skill one); a request need not wait for one (see ``wait=False``).
+_BUILDER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shetu-ranker-build")
+
+
+class RankerNotReadyError(RuntimeError):
+    """The ranker's label embeddings are still being built in the background."""
+
+    def __init__(self, kind: str) -> None:
+        what, done, total = BUILD_PROGRESS.get(kind, ("loading", 0, 0))
+        pct = f" ({what}: {done:,} of {total:,})" if total else ""
+        super().__init__(f"the ESCO {kind} index is being built{pct}; try again shortly")
+        self.kind = kind
+
+
+def _build(kind: str, settings: Any, model: str, key: tuple[str, str, str, str]
+           ) -> ConceptRanker:
+    try:
+        tax = load_taxonomy(Path(settings.esco_dir), Path(settings.cache_dir))
+        enc = get_encoder(model)
+        build = build_occupation_ranker if kind == "occupations" else build_skill_ranker
+        ranker = build(tax, enc, Path(settings.cache_dir))
+        with _RANKERS_LOCK:
+            _RANKERS[key] = ranker
+        return ranker
+    finally:
+        with _RANKERS_LOCK:
+            _BUILDS.pop(key, None)
+        BUILD_PROGRESS.pop(kind, None)
+
+
+def _get_ranker(kind: str, settings: Any, model: str | None, wait: bool = True
+                ) -> ConceptRanker:
+    model = model or settings.model
+    cache_dir = Path(settings.cache_dir)
+    key = (kind, str(settings.esco_dir), str(cache_dir), model)
+    with _RANKERS_LOCK:
+        ranker = _RANKERS.get(key)
+        if ranker is not None:
+            return ranker
+        fut = _BUILDS.get(key)
+        if fut is None:
+            fut = _BUILDER.submit(_build, kind, settings, model, key)
+            _BUILDS[key] = fut
+    if not wait and not fut.done():
+        raise RankerNotReadyError(kind)
+    return fut.result()
+
+
+def get_occupation_ranker(settings: Any, model: str | None = None, *,
+                          wait: bool = True) -> ConceptRanker:
+    """Return the process-wide occupation ranker for ``settings`` (esco_dir, cache_dir, model).
+
+    Built once in a background thread (embeddings cached on disk); with ``wait=False`` a call
+    made while it is being built raises :class:`RankerNotReadyError` instead of waiting.
+    """
+    return _get_ranker("occupations", settings, model, wait)
+
+
+def get_skill_ranker(settings: Any, model: str | None = None, *,
+                     wait: bool = True) -> ConceptRanker:
+    """Return the process-wide skill ranker for ``settings`` (see get_occupation_ranker)."""
+    return _get_ranker("skills", settings, model, wait)
+
+
+def warm_rankers(settings: Any) -> None:
+    """Start building both rankers in the background (returns at once)."""
+    for kind in ("occupations", "skills"):
+        try:
+            _get_ranker(kind, settings, None, wait=False)
+        except RankerNotReadyError:
+            pass
+
+
+def suggest_concepts(text: Any, occupations: ConceptRanker, skills: ConceptRanker,
+                     tax: Taxonomy, *, top_occupations: int = 3, top_skills: int = 10,
+                     lang: str | None = None) -> dict[str, list[dict]]:
+    """Suggest ESCO occupations and skills, with scores, for a record given only as text.
+
+    Skills combine the skill ranker's direct matches on the text with the essential skills of
+    the suggested occupations (weighted by the occupation's score).
+    """
+    occ = occupations.rank(text, top_k=top_occupations, lang=lang)
+    direct = {r["uri"]: r["score"] for r in skills.rank(text, top_k=top_skills * 2, lang=lang)}
+    via: dict[str, float] = {}
+    for r in occ:
+        for s in tax.essential.get(r["uri"], ()):
+            via[s] = max(via.get(s, 0.0), 0.8 * r["score"])
+    merged = {u: max(direct.get(u, 0.0), via.get(u, 0.0)) + 0.2 * min(direct.get(u, 0.0),
+                                                                        via.get(u, 0.0))
+              for u in set(direct) | set(via)}
+    best = sorted(merged.items(), key=lambda kv: -kv[1])[:top_skills]
+    return {"occupations": occ,
+            "skills": [{"uri": u, "label": tax.skill_label(u), "score": round(s, 4)}
+                       for u, s in best]}
