@@ -117,3 +117,21 @@ class SkillSuggestions(Out):
 
     query: str
     items: list[SkillSuggestion]
+
+
+class InterestList(Out):
+    """The worker's interests, newest first."""
+
+    items: list[InterestOut]
+
+
+class FeeReportList(Out):
+    """The worker's fee reports, newest first."""
+
+    items: list[FeeReportOut]
+
+
+class ComplaintList(Out):
+    """The worker's complaints, newest first."""
+
+    items: list[ComplaintOut]

@@ -102,6 +102,19 @@ def job_for_worker(session: Session, worker_id: int, job_order_id: int, data_dir
                      interest=interest)
 
 
+def withdraw_interest_in(session: Session, worker_id: int, job_order_id: int,
+                         now: dt.datetime) -> ExpressionOfInterest:
+    """The worker withdraws their interest in a job order (``registry.reports``' rule)."""
+    from registry.reports import withdraw_interest
+
+    row = session.scalar(select(ExpressionOfInterest.id).where(
+        ExpressionOfInterest.worker_id == worker_id,
+        ExpressionOfInterest.job_order_id == job_order_id))
+    if row is None:
+        raise NotFoundError(f"job_order_id: you have no interest in job order {job_order_id}")
+    return withdraw_interest(session, row, worker_id, now)
+
+
 def completeness(w: Worker) -> tuple[int, list[str]]:
     """How complete a profile is (0–100) and the parts still empty, heaviest first."""
     missing = [part for part in PROFILE_PARTS if not getattr(w, part)]

@@ -17,9 +17,12 @@ from api.access import own_worker
 from api.deps import CurrentUser, IdPath, IfMatchDep, IndexerDep, SessionDep, require
 from api.schemas import WorkerOut
 from api.schemas_worker import (
+    ComplaintList,
     ComplaintOut,
     Completeness,
+    FeeReportList,
     FeeReportOut,
+    InterestList,
     InterestOut,
     SkillSuggestion,
     SkillSuggestions,
@@ -86,10 +89,10 @@ def job(job_order_id: IdPath, session: SessionDep, ix: IndexerDep,
 
 
 @router.get("/interests")
-def interests(session: SessionDep, user: CurrentUser = WORKER) -> list[InterestOut]:
+def interests(session: SessionDep, user: CurrentUser = WORKER) -> InterestList:
     """The worker's interests in job orders (active and withdrawn), newest first."""
     rows = reports.worker_reports(session, own_worker(session, user).id)["interests"]
-    return [interest_out(r) for r in rows]
+    return InterestList(items=[interest_out(r) for r in rows])
 
 
 @router.post("/interests", status_code=status.HTTP_201_CREATED, response_model=InterestOut)
@@ -101,19 +104,19 @@ def express(body: InterestIn, writes: WritesDep, user: CurrentUser = WORKER) -> 
     return JSONResponse(interest_out(row).model_dump(mode="json"), 201 if created else 200)
 
 
-@router.post("/interests/{interest_id}/withdraw")
-def withdraw(interest_id: IdPath, writes: WritesDep, user: CurrentUser = WORKER) -> InterestOut:
-    """Withdraw the worker's own interest (another worker's: 403)."""
+@router.post("/interests/{job_order_id}/withdraw")
+def withdraw(job_order_id: IdPath, writes: WritesDep, user: CurrentUser = WORKER) -> InterestOut:
+    """Withdraw the worker's own interest in a job order (none: 404)."""
     wid = own_worker(writes.session, user).id
-    return writes.run(lambda: interest_out(reports.withdraw_interest(
-        writes.session, interest_id, wid, _now())))
+    return writes.run(lambda: interest_out(portal.withdraw_interest_in(
+        writes.session, wid, job_order_id, _now())))
 
 
 @router.get("/fee-reports")
-def fee_reports(session: SessionDep, user: CurrentUser = WORKER) -> list[FeeReportOut]:
+def fee_reports(session: SessionDep, user: CurrentUser = WORKER) -> FeeReportList:
     """The fees the worker reported and where each stands, newest first."""
     rows = reports.worker_reports(session, own_worker(session, user).id)["fee_reports"]
-    return [fee_report_out(r) for r in rows]
+    return FeeReportList(items=[fee_report_out(r) for r in rows])
 
 
 @router.post("/fee-reports", status_code=status.HTTP_201_CREATED)
@@ -125,10 +128,10 @@ def report_fee(body: FeeReportIn, writes: WritesDep, user: CurrentUser = WORKER)
 
 
 @router.get("/complaints")
-def complaints(session: SessionDep, user: CurrentUser = WORKER) -> list[ComplaintOut]:
+def complaints(session: SessionDep, user: CurrentUser = WORKER) -> ComplaintList:
     """The worker's complaints and where each stands, newest first."""
     rows = reports.worker_reports(session, own_worker(session, user).id)["complaints"]
-    return [complaint_out(r) for r in rows]
+    return ComplaintList(items=[complaint_out(r) for r in rows])
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED)

@@ -61,11 +61,10 @@ def express_interest(job_order_id: IdPath, request: Request, settings: SettingsD
     return RedirectResponse(f"/worker/jobs/{job_order_id}?done=interest", status_code=303)
 
 
-@router.post("/worker/interests/{interest_id}/withdraw", response_model=None)
-def withdraw_interest(interest_id: IdPath, request: Request, settings: SettingsDep,
+@router.post("/worker/jobs/{job_order_id}/withdraw", response_model=None)
+def withdraw_interest(job_order_id: IdPath, request: Request, settings: SettingsDep,
                       writes: WritesDep):  # type: ignore[no-untyped-def]
-    """Withdraw an interest (another worker's: a 403 page); back to the job page."""
+    """Withdraw the worker's interest in the job; back to the job page."""
     _user, w = signed_in_worker(request, settings, writes.session)
-    row = writes.run(lambda: reports.withdraw_interest(writes.session, interest_id, w.id,
-                                                       _now()))
-    return RedirectResponse(f"/worker/jobs/{row.job_order_id}?done=withdrawn", status_code=303)
+    writes.run(lambda: portal.withdraw_interest_in(writes.session, w.id, job_order_id, _now()))
+    return RedirectResponse(f"/worker/jobs/{job_order_id}?done=withdrawn", status_code=303)

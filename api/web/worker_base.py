@@ -45,7 +45,7 @@ def worker_render(request: Request, session, user: CurrentUser, name: str,  # ty
                   context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """Render a worker page with the nav and the helplines."""
     here = request.url.path
-    return render(request, name, {"helplines": portal.helplines(session), "nav": NAV,
+    return render(request, name, {"helplines": portal.helplines(session), "worker_nav": NAV,
                                   "here": here, "language_name": language_name, **context},
                   user=user, status_code=status_code)
 

@@ -69,13 +69,18 @@ def save_profile(request: Request, settings: SettingsDep, writes: WritesDep, ix:
                  skills: Annotated[list[str], Form()] = [],  # noqa: B006
                  consent: Annotated[str, Form(max_length=5)] = "",
                  skill_q: Annotated[str, Form(max_length=100)] = "",
-                 action: Annotated[str, Form(max_length=10)] = "save"):  # type: ignore[no-untyped-def]
+                 action: Annotated[str, Form(max_length=10)] = "save",
+                 form_name: Annotated[str, Form(alias="form", max_length=10)] = ""):  # type: ignore[no-untyped-def]
     """Save the profile (or, with ``action=search``, show skills matching ``skill_q``)."""
     session = writes.session
     user, w = signed_in_worker(request, settings, session)
     form = {"phone": phone.strip(), "district": district.strip(),
             "self_description": self_description.strip(), "languages": languages[:20],
             "skills": list(dict.fromkeys(skills))[:200], "consent": consent == "yes"}
+    if form_name != "profile":  # not this page's form (an empty post would wipe the profile)
+        return worker_render(request, session, user, "worker_profile.html",
+                             _context(session, ix, settings, w, error="form: send the profile "
+                                      "form from this page"), status_code=422)
     if action == "search":
         return worker_render(request, session, user, "worker_profile.html",
                              _context(session, ix, settings, w, form, skill_q=skill_q))

@@ -83,14 +83,17 @@ def test_express_and_withdraw_interest_and_see_the_status(client, tokens, other_
     assert r.status_code in (200, 201), r.text
     interest = r.json()
     assert interest["status"] == "active"
-    mine = client.get("/api/v1/me/interests", headers=tokens["worker"]).json()
+    mine = client.get("/api/v1/me/interests", headers=tokens["worker"]).json()["items"]
     assert any(i["id"] == interest["id"] and i["status"] == "active" for i in mine)
     # another worker can neither withdraw it nor see it
-    r = client.post(f"/api/v1/me/interests/{interest['id']}/withdraw", headers=other_worker)
-    assert r.status_code == 403
-    theirs = client.get("/api/v1/me/interests", headers=other_worker).json()
+    r = client.post(f"/api/v1/me/interests/{job['job_order_id']}/withdraw", headers=other_worker)
+    assert r.status_code == 404
+    still = client.get("/api/v1/me/interests", headers=tokens["worker"]).json()["items"]
+    assert any(i["id"] == interest["id"] and i["status"] == "active" for i in still)
+    theirs = client.get("/api/v1/me/interests", headers=other_worker).json()["items"]
     assert interest["id"] not in {i["id"] for i in theirs}
-    r = client.post(f"/api/v1/me/interests/{interest['id']}/withdraw", headers=tokens["worker"])
+    r = client.post(f"/api/v1/me/interests/{job['job_order_id']}/withdraw",
+                    headers=tokens["worker"])
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
     job_view = client.get(f"/api/v1/me/jobs/{job['job_order_id']}",
                           headers=tokens["worker"]).json()
@@ -158,7 +161,7 @@ def test_fee_above_the_ceiling_is_stored_and_is_an_audit_finding(client, tokens,
     assert r.status_code == 201, r.text
     report = r.json()
     assert report["status"] == "received"
-    mine = client.get("/api/v1/me/fee-reports", headers=tokens["worker"]).json()
+    mine = client.get("/api/v1/me/fee-reports", headers=tokens["worker"]).json()["items"]
     assert report["id"] in {f["id"] for f in mine}
     with session_scope(seeded["settings"].database_url) as s:
         audit = audit_agency(s, seeded["settings"].data_dir, view["agency"]["id"],
@@ -213,7 +216,7 @@ def test_complaint_is_stored_open_and_only_the_worker_sees_it(client, tokens, se
         "text": "দালাল আমার পাসপোর্ট রেখে দিয়েছে।"})
     assert r.status_code == 201 and r.json()["status"] == "open"
     assert r.json()["id"] in {c["id"] for c in client.get(
-        "/api/v1/me/complaints", headers=tokens["worker"]).json()}
+        "/api/v1/me/complaints", headers=tokens["worker"]).json()["items"]}
     assert r.json()["id"] not in {c["id"] for c in client.get(
-        "/api/v1/me/complaints", headers=other_worker).json()}
+        "/api/v1/me/complaints", headers=other_worker).json()["items"]}
     assert client.get("/api/v1/me/complaints", headers=tokens["officer"]).status_code == 403
