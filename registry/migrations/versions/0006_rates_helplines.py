@@ -22,12 +22,14 @@ depends_on = None
 
 # Approximate seed figures: Bangladesh Bank's taka/US-dollar reference rate of about 122 in
 # January 2025 and the US-dollar pegs of the Gulf currencies (SAR 3.75, AED 3.6725, QAR 3.64,
-# OMR 0.3845, BHD 0.376, KWD about 0.3075); MYR and SGD at their January 2025 market levels.
+# OMR 0.3845, BHD 0.376, KWD about 0.3075, JOD 0.709; BND at par with SGD); MYR, SGD and EUR
+# at their January 2025 market levels.
 SEED_SOURCE = ("Seed (approximate, to be replaced by the admin): Bangladesh Bank USD reference "
                "rate c. Jan 2025 and the currencies' US-dollar pegs")
 SEED_DATE = dt.date(2025, 1, 15)
 SEED_RATES = {"USD": 122.0, "SAR": 32.53, "AED": 33.22, "QAR": 33.52, "OMR": 317.3,
-              "BHD": 324.5, "KWD": 396.7, "MYR": 27.2, "SGD": 89.7}
+              "BHD": 324.5, "KWD": 396.7, "JOD": 172.1, "MYR": 27.2, "SGD": 89.7, "BND": 89.7,
+              "EUR": 126.0}
 
 
 def upgrade() -> None:
