@@ -33,7 +33,8 @@ def suggest_skills(tax: Taxonomy, query: str, limit: int = 10) -> list[tuple[str
     q = " ".join(query.split()).casefold()[:MAX_QUERY]
     if len(q) < 2:
         return []
-    starts, contains = [], []
+    starts: list[tuple[str, str, str | None]] = []
+    contains: list[tuple[str, str, str | None]] = []
     for uri, label, text, bn in _entries(tax):
         if q not in text:
             continue

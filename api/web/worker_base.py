@@ -9,9 +9,11 @@ from typing import Any
 from babel import Locale
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import CurrentUser
+from api.errors import validation_detail
 from api.i18n.render import render
 from api.serializers import eligible_jobs_out
 from api.web.common import STATIC, need
@@ -30,6 +32,11 @@ def signed_in_worker(request: Request, settings, session) -> tuple[CurrentUser, 
     if user.worker_id is None:
         raise HTTPException(404, "this account has no worker profile")
     return user, service.get(session, Worker, user.worker_id)
+
+
+def form_error(exc: ValidationError) -> str:
+    """What is wrong with a form, naming the fields (the API's 422 sentence)."""
+    return validation_detail([dict(e) for e in exc.errors()])[0]
 
 
 def language_name(name: str, lang: str) -> tuple[str, str]:

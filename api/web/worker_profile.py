@@ -16,9 +16,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import IndexerDep, SessionDep, SettingsDep
-from api.errors import validation_detail
 from api.skill_search import suggest_skills
-from api.web.worker_base import jobs_for, signed_in_worker, worker_render
+from api.web.worker_base import form_error, jobs_for, signed_in_worker, worker_render
 from api.writes import WritesDep
 from registry import portal, service
 from registry.models import Attestation, Worker
@@ -85,15 +84,15 @@ def save_profile(request: Request, settings: SettingsDep, writes: WritesDep, ix:
         return worker_render(request, session, user, "worker_profile.html",
                              _context(session, ix, settings, w, form, skill_q=skill_q))
     try:
-        body = WorkerPatch(phone=form["phone"] or None, district=form["district"] or None,
-                           self_description=form["self_description"],
-                           languages=form["languages"], skills=form["skills"],
-                           consent=form["consent"])
+        body = WorkerPatch(phone=phone.strip() or None, district=district.strip() or None,
+                           self_description=self_description.strip(),
+                           languages=languages[:20], skills=list(dict.fromkeys(skills))[:200],
+                           consent=consent == "yes")
         check_worker_patch(user.role, user.worker_id, w.id, body)
     except ValidationError as exc:
         return worker_render(request, session, user, "worker_profile.html",
                              _context(session, ix, settings, w, form,
-                                      error=validation_detail(list(exc.errors()))[0]),
+                                      error=form_error(exc)),
                              status_code=422)
     except (ForbiddenError, InvalidRecordError) as exc:
         return worker_render(request, session, user, "worker_profile.html",

@@ -113,10 +113,12 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 SMALL_TARGETS = """() => [...document.querySelectorAll(
-  'main a, main button, main select, main textarea, main input:not([type=checkbox]), main label.check, header a, header button')]
+  'main a, main button, main select, main textarea, main input:not([type=checkbox]),' +
+  'main label.check, header a, header button')]
   .filter(e => e.offsetParent !== null && !e.classList.contains('default-button'))
   .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect()])
-  .filter(([_, r]) => r.height < 44 || r.width < 44).map(([h, r]) => h + ' ' + r.width + 'x' + r.height)"""
+  .filter(([_, r]) => r.height < 44 || r.width < 44)
+  .map(([h, r]) => h + ' ' + r.width + 'x' + r.height)"""
 
 
 def check_page(page, axe_js: str, name: str) -> None:  # type: ignore[no-untyped-def]
