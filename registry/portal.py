@@ -1,7 +1,7 @@
 """What the worker's portal reads besides the records: dated exchange rates, official
 helplines, a job order as a worker sees it, and how complete a profile is.
 
-Rates and helplines are admin-maintained tables (migration 0006), each row with its source.
+Rates and helplines are admin-maintained tables (migration 0007), each row with its source.
 """
 
 from __future__ import annotations

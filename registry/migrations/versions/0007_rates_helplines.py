@@ -6,8 +6,8 @@ its source and date, and the page shows that date. No helpline is seeded: Shetu'
 domain notes give no sourced number, and a wrong number given to a worker in trouble is worse
 than none (the admin adds them with their source).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03
 """
 import datetime as dt
@@ -15,8 +15,8 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
