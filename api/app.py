@@ -102,13 +102,24 @@ def housekeeping(settings: Settings) -> None:
 
 def include_routers(app: FastAPI) -> None:
     """Add the health probe, the JSON API and the web pages."""
-    from api.routes import agencies, audit, auth, job_orders, me, outcomes, taxonomy, workers
+    from api.routes import (
+        agencies,
+        audit,
+        auth,
+        job_orders,
+        me,
+        me_reports,
+        outcomes,
+        taxonomy,
+        workers,
+    )
     from api.routes import pipeline as pipeline_routes
     from api.web import router as web_router
 
     for module in (auth, job_orders, workers, agencies, me, audit, taxonomy, outcomes):
         app.include_router(module.router)
     app.include_router(pipeline_routes.router)
+    app.include_router(me_reports.router)
     app.include_router(ops_router)
     app.include_router(web_router)
 

@@ -347,3 +347,30 @@ class JobOrderTransition(Base):
     role: Mapped[str] = mapped_column(String(10), nullable=False)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False, index=True)
     reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class ExchangeRate(Base):
+    """Taka per unit of a foreign currency on a date, with its source (the admin maintains it);
+    a worker's job page shows a wage in taka with the date of the rate used."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (UniqueConstraint("currency", "rate_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, index=True)
+    bdt_per_unit: Mapped[float] = mapped_column(Float, nullable=False)
+    rate_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    source: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class Helpline(Base):
+    """An official helpline a worker can call (the admin maintains it, each with its source)."""
+
+    __tablename__ = "helplines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_bn: Mapped[str | None] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(40), nullable=False)
+    source: Mapped[str] = mapped_column(String(300), nullable=False)
+    checked_on: Mapped[dt.date] = mapped_column(Date, nullable=False)

@@ -1,0 +1,275 @@
+"""The worker's walk in a real browser (Debian's Chromium), at 360×740 and 1366×768, in Bangla
+and English: sign in, open a job, express interest, edit the profile with a Bangla
+self-description and see the eligible list change, report a fee above the ceiling (an audit
+finding), sign out and press Back. On every worker page: no horizontal scroll, touch targets of
+at least 44 px, one h1, and no serious or critical axe-core violation; a worker page is usable
+within 2 s on a throttled slow-3G link.
+
+axe-core comes from npm (``scripts/axe.sh``, run here if its cache is empty); screenshots go to
+``$SHETU_SCREENSHOTS`` when it is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from support import DATA_DIR
+
+from registry.audit_rules.overview import audit_agency
+from registry.config import REPO_ROOT
+from registry.db import session_scope
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
+]
+SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 768}}
+SHOTS = os.environ.get("SHETU_SCREENSHOTS")
+# WebPageTest's "3G Slow" profile: 400 kbit/s down and up, 400 ms round trip.
+SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
+           "uploadThroughput": 400_000 / 8}
+PASSWORD = "shetu-demo"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    path = os.environ.get("SHETU_AXE_JS")
+    if not path:
+        if shutil.which("npm") is None:
+            pytest.skip("npm not installed: cannot fetch axe-core")
+        path = subprocess.run(["bash", str(REPO_ROOT / "scripts" / "axe.sh")], check=True,
+                              capture_output=True, text=True, timeout=180).stdout.strip()
+    return Path(path).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def server(seeded):
+    """The app served by ``shetu serve`` on this module's seeded registry."""
+    port = _free_port()
+    env = {**os.environ, "SHETU_VAR_DIR": str(seeded["settings"].var_dir), "SHETU_ENV": "test",
+           "SHETU_MODEL": "hashing", "SHETU_DATA_DIR": str(DATA_DIR)}
+    seeded["indexer"].backend.close()
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def api(server):
+    """A worker's API client (to reset the profile between walks and read what is stored)."""
+    r = httpx.post(server + "/api/v1/auth/token", data={"username": "worker",
+                                                        "password": PASSWORD})
+    r.raise_for_status()
+    with httpx.Client(base_url=server, headers={
+            "Authorization": f"Bearer {r.json()['access_token']}"}) as c:
+        yield c
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+  'main a, main button, main select, main textarea, main input:not([type=checkbox]),' +
+  'main label.check, header a, header button')]
+  .filter(e => e.offsetParent !== null && !e.classList.contains('default-button'))
+  .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect()])
+  .filter(([_, r]) => r.height < 44 || r.width < 44)
+  .map(([h, r]) => h + ' ' + r.width + 'x' + r.height)"""
+
+
+def check_page(page, axe_js: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """What every worker page must pass, at the page's size and language."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), \
+        f"{name}: horizontal scroll"
+    assert page.locator("h1").count() == 1, f"{name}: not one h1"
+    small = page.evaluate(SMALL_TARGETS)
+    assert not small, f"{name}: touch targets under 44 px: {small[:5]}"
+    page.evaluate(axe_js)
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+          .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""")
+    assert not result, f"{name}: axe-core serious/critical violations: {result}"
+    shot(page, name)
+
+
+def almost_by_language(api) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+    """A job the worker misses only a language for, and that language."""
+    for j in api.get("/api/v1/me/eligible-jobs").json()["not_eligible"]:
+        rules = [m for m in j["missing"] if m["kind"] != "skill"]
+        if len(rules) == 1 and rules[0]["kind"] == "language":
+            return j["job_order_id"], rules[0]["what"].rsplit(":", 1)[1].split(",")[0].strip()
+    return None
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_worker_walk(browser, server, api, axe_js, seeded, size, lang):
+    me = api.get("/api/v1/me").json()
+    original = {"languages": ["Bangla", "English", "Arabic"], "self_description": ""}
+    api.patch("/api/v1/me", json=original).raise_for_status()
+    target = almost_by_language(api)
+    ctx = browser.new_context(viewport=SIZES[size], locale="en-US", bypass_csp=True,
+                              is_mobile=size == "phone", has_touch=size == "phone")
+    page = ctx.new_page()
+    page.goto(server + f"/?lang={lang}")
+    page.fill("input[name=username]", "worker")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/worker")
+    assert page.get_attribute("html", "lang") == lang
+    tag = f"{size}-{lang}"
+    check_page(page, axe_js, f"worker-jobs-{tag}")
+
+    # open a job (one with a published ceiling) and express interest
+    jobs = api.get("/api/v1/me/eligible-jobs").json()["items"]
+    job = next(j for j in jobs if j["cost_ceiling_bdt"])
+    page.click(f"article.job a[href='/worker/jobs/{job['job_order_id']}']")
+    page.wait_for_load_state()
+    check_page(page, axe_js, f"worker-job-{tag}")
+    if page.locator("form[action$='/withdraw'] button").count():
+        page.click("form[action$='/withdraw'] button")  # an earlier walk's interest
+        page.wait_for_load_state()
+    page.click("form[action$='/interest'] button")
+    page.wait_for_load_state()
+    assert page.locator("[role=status]").count() == 1
+    assert page.locator("form[action$='/withdraw'] button").count() == 1
+    interests = api.get("/api/v1/me/interests").json()["items"]
+    assert any(i["job_order_id"] == job["job_order_id"] and i["status"] == "active"
+               for i in interests)
+
+    # edit the profile: a Bangla self-description, a language, a skill found as one types
+    page.click("nav.worker-nav a[href='/worker/profile']")
+    page.wait_for_load_state()
+    check_page(page, axe_js, f"worker-profile-{tag}")
+    page.fill("#self_description", "আমি মালয়েশিয়ায় তিন বছর রাজমিস্ত্রি হিসেবে কাজ করেছি")
+    if target:
+        page.check(f"input[name=languages][value='{target[1]}']")
+    page.fill("#skill_q", "weld")  # the script shows suggestions without a page load
+    page.wait_for_selector("#found-skills input[name=skills]", timeout=10_000)
+    page.locator("#found-skills input[name=skills]").first.check()
+    page.click("button.primary[value=save]")
+    page.wait_for_load_state()
+    assert page.locator("[role=status]").count() == 1
+    saved = api.get("/api/v1/me").json()
+    assert saved["self_description"].startswith("আমি মালয়েশিয়ায়")
+    assert len(saved["skills"]) >= len(me["skills"])
+    if target:
+        page.click("nav.worker-nav a[href='/worker']")
+        page.wait_for_load_state()
+        assert page.locator(f"article.job a[href='/worker/jobs/{target[0]}']").count() == 1, \
+            "the job the added language qualifies for is not in the eligible list"
+
+    # report a fee above the destination's ceiling from the job page's link
+    page.goto(server + f"/worker/jobs/{job['job_order_id']}")
+    page.click("section.rule a[href^='/worker/report-fee']")
+    page.wait_for_load_state()
+    check_page(page, axe_js, f"worker-fee-{tag}")
+    page.fill("#amount_bdt", str(job["cost_ceiling_bdt"] + 60_000))
+    page.select_option("#purpose", "recruitment_fee")
+    page.fill("#paid_on", (dt.date.today() - dt.timedelta(days=2)).isoformat())
+    page.click("button.primary")
+    page.wait_for_url("**/worker/reports**")
+    check_page(page, axe_js, f"worker-reports-{tag}")
+    newest = api.get("/api/v1/me/fee-reports").json()["items"][0]
+    assert newest["amount_bdt"] == job["cost_ceiling_bdt"] + 60_000
+    with session_scope(seeded["settings"].database_url) as s:
+        audit = audit_agency(s, seeded["settings"].data_dir, job["agency"]["id"],
+                             dt.date.today())
+    assert any(f["rule"] == "fee_above_ceiling" and any(
+        e["kind"] == "fee_report" and e["id"] == newest["id"] for e in f["evidence"])
+        for f in audit["findings"]), json.dumps(audit["findings"])[:1000]
+    page.click("nav.worker-nav a[href='/worker/complain']")
+    page.wait_for_load_state()
+    check_page(page, axe_js, f"worker-complain-{tag}")
+
+    # sign out, press Back: the page is not shown again
+    page.goto(server + "/worker/profile")
+    page.click("header button[type=submit]")
+    page.wait_for_load_state()
+    page.go_back()
+    page.wait_for_load_state()
+    assert "/login" in page.url or page.locator("input[name=password]").count() == 1
+    assert "মালয়েশিয়ায়" not in page.content()
+    ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_worker_page_is_usable_within_2_s_on_slow_3g(browser, server, lang):
+    ctx = browser.new_context(viewport=SIZES["phone"], locale="en-US", is_mobile=True,
+                              has_touch=True)
+    page = ctx.new_page()
+    page.goto(server + f"/?lang={lang}")
+    page.fill("input[name=username]", "worker")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/worker")
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    timings = []
+    for path in ("/worker", "/worker/profile"):
+        page.goto(server + path, wait_until="load", timeout=60_000)
+        timings.append(page.evaluate("""() => {
+            const n = performance.getEntriesByType('navigation')[0];
+            const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+            return {path: location.pathname, dcl: n.domContentLoadedEventEnd,
+                    fcp: fcp ? fcp.startTime : null, load: n.loadEventEnd};
+        }"""))
+    print("slow 3G (400 kbit/s, 400 ms RTT), cold cache:", timings)
+    for t in timings:
+        assert t["dcl"] < 2000 and t["fcp"] is not None and t["fcp"] < 2000, t
+    # with the font and stylesheets cached (as on any second page), the whole load is < 2 s
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
+    page.goto(server + "/worker", wait_until="load")
+    page.goto(server + "/worker/reports", wait_until="load", timeout=60_000)
+    warm = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    print("slow 3G, warm cache: load", warm)
+    assert warm < 2000
+    ctx.close()
