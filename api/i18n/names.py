@@ -36,7 +36,8 @@ STATUSES: dict[str, str] = {
     "rejected": N_("not selected"), "deployed": N_("deployed"),
 }
 ROLES: dict[str, str] = {"worker": N_("worker"), "officer": N_("agency officer"),
-                         "auditor": N_("auditor"), "admin": N_("administrator")}
+                         "auditor": N_("auditor"), "admin": N_("administrator"),
+                         "ministry": N_("ministry staff")}
 # Why a worker is excluded from a job order (the eligibility rules' codes, matcher.eligibility).
 RULES: dict[str, str] = {
     "no_consent": N_("no consent to matching"), "age": N_("age"),

@@ -1,0 +1,122 @@
+"""The admin and ministry pages (TestClient): accounts, agencies, the verification queue, the
+audit trail of who changed what; refusals as pages; Bangla with nothing left unmarked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from support import PDF_LETTER, letter_form
+from test_pages import unmarked_english
+
+from api.app import create_app
+from registry.db import session_scope
+from registry.models import AdminChange, JobOrder, User
+
+
+@pytest.fixture(scope="module")
+def client(seeded):
+    with TestClient(create_app(seeded["settings"], indexer=seeded["indexer"]),
+                    follow_redirects=False) as c:
+        yield c
+
+
+def sign_in(client, user: str, password: str = "shetu-demo") -> None:  # type: ignore[no-untyped-def]
+    client.cookies.clear()
+    r = client.post("/login", data={"username": user, "password": password})
+    assert r.status_code == 303, (user, r.status_code)
+
+
+def test_admin_creates_an_agency_and_an_officer_who_can_sign_in(client, seeded):
+    sign_in(client, "admin")
+    until = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    r = client.post("/admin/agencies", data={"name": "Padma Overseas Ltd",
+                                             "licence_number": "RL-9001",
+                                             "licence_valid_until": until})
+    assert r.status_code == 303, r.text[:500]
+    assert "Padma Overseas Ltd" in client.get("/admin/agencies").text
+    dup = client.post("/admin/agencies", data={"name": "Copy", "licence_number": "RL-9001",
+                                               "licence_valid_until": until})
+    assert dup.status_code == 409 and "licence_number" in dup.text and "<html" in dup.text
+    with session_scope(seeded["settings"].database_url) as s:
+        from registry.models import Agency
+
+        agency_id = s.scalar(select(Agency.id).where(Agency.licence_number == "RL-9001"))
+    bad = client.post("/admin/users", data={"username": "padma.officer", "password": "short",
+                                            "role": "officer", "agency_id": str(agency_id)})
+    assert bad.status_code == 422 and "password" in bad.text
+    r = client.post("/admin/users", data={"username": "padma.officer",
+                                          "password": "a-long-password-1", "role": "officer",
+                                          "agency_id": str(agency_id)})
+    assert r.status_code == 303
+    sign_in(client, "padma.officer", "a-long-password-1")
+    assert client.get("/officer").status_code == 200
+    # the admin disables the account: its session ends and it cannot sign in
+    sign_in(client, "admin")
+    with session_scope(seeded["settings"].database_url) as s:
+        uid = s.scalar(select(User.id).where(User.username == "padma.officer"))
+    assert client.post(f"/admin/users/{uid}", data={"disabled": "yes"}).status_code == 303
+    client.cookies.clear()
+    r = client.post("/login", data={"username": "padma.officer",
+                                    "password": "a-long-password-1"})
+    assert r.status_code == 401
+    # the trail says who changed what, and never the password
+    sign_in(client, "admin")
+    page = client.get("/admin").text
+    assert "padma.officer" in page and "RL-9001" in page and "a-long-password-1" not in page
+    with session_scope(seeded["settings"].database_url) as s:
+        rows = s.scalars(select(AdminChange).where(AdminChange.username == "admin")).all()
+        assert {(r.action, r.entity) for r in rows} >= {("create", "agency"),
+                                                         ("create", "user"), ("update", "user")}
+
+
+def test_ministry_verifies_from_the_queue_and_the_order_becomes_matchable(client, seeded):
+    with session_scope(seeded["settings"].database_url) as s:
+        officer = s.scalar(select(User).where(User.username == "officer"))
+        employer = s.scalar(select(JobOrder.employer_id).order_by(JobOrder.id))
+        agency = officer.agency_id
+    client.cookies.clear()
+    admin = client.post("/api/v1/auth/token", data={"username": "admin",
+                                                    "password": "shetu-demo"}).json()
+    bearer = {"Authorization": f"Bearer {admin['access_token']}"}
+    job = client.post("/api/v1/job-orders", headers=bearer, json={
+        "employer_id": employer, "agency_id": agency, "destination": "Oman",
+        "title": "Queue test mason",
+        "deadline": (dt.date.today() + dt.timedelta(days=30)).isoformat()}).json()["id"]
+    r = client.post(f"/api/v1/job-orders/{job}/submit", headers=bearer, data=letter_form(),
+                    files={"demand_letter": ("l.pdf", PDF_LETTER, "application/pdf")})
+    assert r.status_code == 200, r.text
+    sign_in(client, "ministry")
+    assert client.get("/").headers["location"] == "/admin/demand"
+    queue = client.get("/admin/demand")
+    assert queue.status_code == 200 and "Queue test mason" in queue.text
+    assert queue.headers["cache-control"] == "no-store"
+    assert f"/api/v1/job-orders/{job}/demand-letter" in queue.text
+    assert client.get(f"/api/v1/job-orders/{job}/demand-letter").content == PDF_LETTER
+    r = client.post(f"/admin/demand/{job}", data={"decision": "reject", "reason": ""})
+    assert r.status_code == 422 and "reason" in r.text
+    assert client.post(f"/admin/demand/{job}", data={"decision": "verify"}).status_code == 303
+    assert "Queue test mason" not in client.get("/admin/demand").text
+    got = client.get(f"/api/v1/job-orders/{job}", headers=bearer).json()
+    assert got["status"] == "verified" and got["matchable"]
+    # ministry staff are not admins
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_admin_pages_in_bangla_have_no_unmarked_english(client):
+    sign_in(client, "admin")
+    for path in ("/admin", "/admin/users", "/admin/agencies", "/admin/demand"):
+        r = client.get(path + "?lang=bn")
+        assert r.status_code == 200, path
+        assert unmarked_english(r.text) == [], (path, unmarked_english(r.text)[:10])
+
+
+def test_refusals_are_pages(client):
+    client.cookies.clear()
+    r = client.get("/admin/users")
+    assert r.status_code in (303, 401) and "application/json" not in r.headers["content-type"]
+    sign_in(client, "officer")
+    r = client.get("/admin/demand")
+    assert r.status_code == 403 and "<html" in r.text
