@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from api.i18n.render import render
 from api.routes.demand import actor_of, now
 from api.web.common import need
 from api.writes import Writes
-from registry import accounts, demand, service
+from registry import accounts, demand, intake, service
 from registry.models import Agency, JobOrder, User
 from registry.schemas import AgencyIn
 from registry.service import InvalidRecordError
@@ -197,3 +197,54 @@ def decide(job_order_id: IdPath, request: Request, settings: SettingsDep, sessio
 
 
 
+
+
+# -- bulk intake (the same registry.intake as `shetu import`) -----------------------------------
+MAX_IMPORT_BYTES = 60 * 1024 * 1024
+
+
+@router.get("/admin/import", response_class=HTMLResponse)
+def import_page(request: Request, settings: SettingsDep, session: SessionDep):  # type: ignore[no-untyped-def]
+    """Upload a CSV of workers or job orders."""
+    user = need(request, settings, session, "admin")
+    return render(request, "admin_import.html", {"result": None, "error": None}, user=user,
+                  headers=NO_STORE)
+
+
+@router.post("/admin/import", response_class=HTMLResponse)
+def import_upload(request: Request, settings: SettingsDep, session: SessionDep,
+                  ix: IndexerDep, kind: Annotated[str, Form(max_length=12)] = "",
+                  file: Annotated[UploadFile | None, File()] = None):  # type: ignore[no-untyped-def]
+    """Import the uploaded CSV: good rows land, bad rows are listed by line, field, reason."""
+    user = need(request, settings, session, "admin")
+    error = None
+    result = None
+    if kind not in ("workers", "job-orders"):
+        error = "kind: workers or job-orders"
+    elif file is None:
+        error = "file: choose a CSV file"
+    else:
+        data = file.file.read(MAX_IMPORT_BYTES + 1)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+            error = "file: not UTF-8 text"
+        if text is not None and len(data) > MAX_IMPORT_BYTES:
+            error = f"file: at most {MAX_IMPORT_BYTES} bytes"
+        elif text is not None:
+            def work() -> intake.ImportResult:
+                out = intake.import_csv(session, kind, text, username=user.username,  # type: ignore[arg-type]
+                                        role=user.role)
+                accounts.record_change(session, _who(user), "import", kind, None,
+                                       {"file": file.filename, "rows": out.rows,
+                                        "created": out.created, "bad": out.bad})
+                return out
+
+            try:
+                result = Writes(session, ix).run(work)
+            except ValueError as exc:
+                session.rollback()
+                error = str(exc)
+    return render(request, "admin_import.html", {"result": result, "error": error},
+                  user=user, status_code=422 if error else 200, headers=NO_STORE)

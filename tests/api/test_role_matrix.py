@@ -119,6 +119,8 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/admin/agencies/{agency_id}"): frozenset({"admin"}),
     ("GET", "/admin/demand"): frozenset({"ministry", "admin"}),
     ("POST", "/admin/demand/{job_order_id}"): frozenset({"ministry", "admin"}),
+    ("GET", "/admin/import"): frozenset({"admin"}),
+    ("POST", "/admin/import"): frozenset({"admin"}),
 }
 WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/admin", "/static/")
 ALLOWED_STATUSES = {200, 201, 204, 303, 404, 409, 422}

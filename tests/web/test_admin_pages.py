@@ -107,7 +107,7 @@ def test_ministry_verifies_from_the_queue_and_the_order_becomes_matchable(client
 
 def test_admin_pages_in_bangla_have_no_unmarked_english(client):
     sign_in(client, "admin")
-    for path in ("/admin", "/admin/users", "/admin/agencies", "/admin/demand"):
+    for path in ("/admin", "/admin/users", "/admin/agencies", "/admin/demand", "/admin/import"):
         r = client.get(path + "?lang=bn")
         assert r.status_code == 200, path
         assert unmarked_english(r.text) == [], (path, unmarked_english(r.text)[:10])
@@ -120,3 +120,23 @@ def test_refusals_are_pages(client):
     sign_in(client, "officer")
     r = client.get("/admin/demand")
     assert r.status_code == 403 and "<html" in r.text
+
+
+def test_import_page_reports_bad_rows_and_a_rerun_changes_nothing(client, seeded):
+    sign_in(client, "admin")
+    csv_text = ("full_name,nid_number,date_of_birth,gender,languages\n"
+                "Page Import One,5550001112223,1990-01-01,male,Bangla\n"
+                "Page Import Bad,5550001112224,1990-02-30,male,Bangla\n")
+    for _ in range(2):  # the rerun stores nothing new and reports the same bad row
+        r = client.post("/admin/import", data={"kind": "workers"},
+                        files={"file": ("w.csv", csv_text.encode(), "text/csv")})
+        assert r.status_code == 200, r.text[:300]
+        assert "date_of_birth" in r.text and ">3<" in r.text  # line 3, the bad field
+        with session_scope(seeded["settings"].database_url) as s:
+            from registry.models import Worker
+
+            n = s.scalar(select(Worker.id).where(Worker.nid_number == "5550001112223"))
+            assert n is not None
+    r = client.post("/admin/import", data={"kind": "cats"},
+                    files={"file": ("w.csv", csv_text.encode(), "text/csv")})
+    assert r.status_code == 422 and "kind" in r.text
