@@ -13,7 +13,8 @@ from registry.db import session_scope
 from registry.intake import import_csv
 from registry.models import Attestation, JobOrder, OutboxEvent, Worker
 
-WORKERS = """full_name,nid_number,date_of_birth,gender,district,languages,medical_fit,attestation_source
+HEADER = "full_name,nid_number,date_of_birth,gender,district,languages,medical_fit,"
+WORKERS = HEADER + """attestation_source
 Rahim Uddin,1990123456789,1990-04-01,male,Dhaka,Bangla;Arabic,true,GAMCA report 771
 Karim Mia,1991123456789,1991-05-02,male,Sylhet,Bangla,,
 Bad Date,1992123456789,1992-13-40,male,Dhaka,Bangla,,
