@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 
 import pytest
 from sqlalchemy import select
@@ -157,6 +158,31 @@ def test_expired_the_day_after_the_deadline_injected_clock(client, tokens, offic
     assert r.status_code == 200 and r.json()["status"] == "closed"
 
 
-def test_the_app_starts_and_stops_its_scheduler(client):
-    sched = client.app.state.scheduler
-    assert sched is not None and sched.running and sched.runs["expiry"] >= 1
+def test_scheduler_runs_on_a_new_day_and_stops(seeded):
+    days = [dt.date(2030, 1, 1)]
+    sched = Scheduler(seeded["indexer"], seeded["settings"].database_url,
+                      today=lambda: days[0], tick_s=0.05, reconcile_every_s=0.2)
+    sched.start()
+    try:
+        assert sched.running and sched.runs["expiry"] == 1  # at start-up
+        days[0] = dt.date(2030, 1, 2)
+        deadline = time.monotonic() + 10
+        while (sched.runs["expiry"] < 2 or sched.runs["reconcile"] < 1) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sched.runs["expiry"] == 2 and sched.expired_on == dt.date(2030, 1, 2)
+        assert sched.runs["reconcile"] >= 1
+    finally:
+        sched.stop()
+    assert not sched.running
+
+
+def test_the_app_starts_and_stops_its_scheduler(seeded):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(seeded["settings"], indexer=seeded["indexer"])) as c:
+        sched = c.app.state.scheduler
+        assert sched is not None and sched.running and sched.runs["expiry"] >= 1
+    assert not sched.running  # stopped on shutdown (last: the shutdown closes the index)
