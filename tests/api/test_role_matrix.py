@@ -121,8 +121,14 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/admin/demand/{job_order_id}"): frozenset({"ministry", "admin"}),
     ("GET", "/admin/import"): frozenset({"admin"}),
     ("POST", "/admin/import"): frozenset({"admin"}),
+    ("GET", "/admin/job-orders"): frozenset({"admin"}),
+    ("POST", "/admin/job-orders"): frozenset({"admin"}),
+    ("GET", "/demand/jobs/{job_order_id}"): DEMAND_READERS,
+    ("POST", "/demand/jobs/{job_order_id}/submit"): frozenset({"officer", "admin"}),
+    ("POST", "/demand/jobs/{job_order_id}/close"): frozenset({"officer", "admin"}),
 }
-WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/admin", "/static/")
+WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/admin", "/demand",
+                "/static/")
 ALLOWED_STATUSES = {200, 201, 204, 303, 404, 409, 422}
 # Writes with an empty body are refused as bad input before anything is stored.
 EMPTY_BODY = {("POST", "/api/v1/job-orders"), ("POST", "/api/v1/workers"),
@@ -131,7 +137,8 @@ EMPTY_BODY = {("POST", "/api/v1/job-orders"), ("POST", "/api/v1/workers"),
               ("POST", "/api/v1/job-orders/{job_order_id}/pipeline"),
               ("PATCH", "/api/v1/job-orders/{job_order_id}"),
               ("PATCH", "/api/v1/agencies/{agency_id}"), ("PATCH", "/api/v1/workers/{worker_id}")}
-LIFECYCLE_STEPS = ("/submit", "/verify", "/reject", "/close")  # sent to MISSING: nothing moves
+# Lifecycle steps (API and pages) are sent to MISSING: nothing moves.
+LIFECYCLE_STEPS = ("/submit", "/verify", "/reject", "/close")
 QUERY = {"/api/v1/taxonomy/occupations": {"q": "welder"}, "/api/v1/taxonomy/skills": {"q": "weld"}}
 ATTESTED = {  # a worker's own PATCH of any of these is refused and nothing is stored
     "medical_fit": True,

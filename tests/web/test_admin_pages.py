@@ -140,3 +140,34 @@ def test_import_page_reports_bad_rows_and_a_rerun_changes_nothing(client, seeded
     r = client.post("/admin/import", data={"kind": "cats"},
                     files={"file": ("w.csv", csv_text.encode(), "text/csv")})
     assert r.status_code == 422 and "kind" in r.text
+
+
+def test_admin_creates_a_draft_the_officer_submits_on_its_page(client, seeded):
+    with session_scope(seeded["settings"].database_url) as s:
+        officer = s.scalar(select(User).where(User.username == "officer"))
+        employer = s.scalar(select(JobOrder.employer_id).order_by(JobOrder.id))
+    sign_in(client, "admin")
+    deadline = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    bad = client.post("/admin/job-orders", data={
+        "agency_id": str(officer.agency_id), "employer_id": str(employer), "title": "Tiler",
+        "destination": "Qatar", "deadline": "not a date"})
+    assert bad.status_code == 422 and "deadline" in bad.text
+    r = client.post("/admin/job-orders", data={
+        "agency_id": str(officer.agency_id), "employer_id": str(employer), "title": "Tiler",
+        "destination": "Qatar", "headcount": "2", "deadline": deadline})
+    assert r.status_code == 303
+    page_url = r.headers["location"]
+    sign_in(client, "officer")
+    page = client.get(page_url)
+    assert page.status_code == 200 and "submit-form" in page.text and "not-matchable" in page.text
+    r = client.post(page_url + "/submit", data=letter_form(),
+                    files={"demand_letter": ("x.pdf", b"MZ not a pdf", "application/pdf")})
+    assert r.status_code == 422 and "demand_letter" in r.text
+    r = client.post(page_url + "/submit", data=letter_form(),
+                    files={"demand_letter": ("x.pdf", PDF_LETTER, "application/pdf")})
+    assert r.status_code == 303
+    assert "submit-form" not in client.get(page_url).text
+    for path in (page_url, "/admin/job-orders"):
+        sign_in(client, "admin")
+        r = client.get(path + "?lang=bn")
+        assert r.status_code == 200 and unmarked_english(r.text) == [], unmarked_english(r.text)
