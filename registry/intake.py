@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.bulk import insert_many
 from registry.models import Agency, Attestation, Employer, JobOrder, OutboxEvent, Worker
 from registry.schemas import JobOrderIn, WorkerIn
 
@@ -144,32 +145,51 @@ def validate_rows(kind: Kind, lines: Iterable[str], result: ImportResult,
 
 def _write(session: Session, kind: Kind, models: list[BaseModel], username: str,
            role: str, progress: Callable[[int], None]) -> None:
+    if kind == "workers":
+        _write_workers(session, models, username, role, progress)
+        return
     for start in range(0, len(models), BATCH):
         chunk = models[start:start + BATCH]
-        objs = []
-        for m in chunk:
-            values = m.model_dump(mode="python", exclude={"attestation"})
-            if kind == "workers":
-                values["experience"] = [dict(e) for e in values.get("experience") or []]
-                objs.append(Worker(**values, version=1))
-            else:
-                objs.append(JobOrder(**values, version=1))
+        objs = [JobOrder(**m.model_dump(mode="python"), version=1) for m in chunk]
         session.add_all(objs)
         session.flush()
-        entity = "worker" if kind == "workers" else "job_order"
-        session.add_all(OutboxEvent(entity=entity, entity_id=o.id, version=1, op="upsert")
+        session.add_all(OutboxEvent(entity="job_order", entity_id=o.id, version=1, op="upsert")
                         for o in objs)
-        if kind == "workers":
-            for m, o in zip(chunk, objs, strict=True):
-                att = m.attestation  # type: ignore[attr-defined]
-                if att is not None:
-                    session.add_all(Attestation(
-                        worker_id=o.id, field=f, source=att.source, reference=att.reference,
-                        value=json.dumps(v, default=str), attested_by=username, role=role)
-                        for f, v in ((f, getattr(m, f))
-                                     for f in sorted(m.attested_fields())))  # type: ignore[attr-defined]
         session.flush()
         session.expunge_all()
+        progress(len(chunk))
+
+
+def _write_workers(session: Session, models: list[BaseModel], username: str, role: str,
+                   progress: Callable[[int], None]) -> None:
+    """Workers in batches of one executemany each (registry.bulk), then their outbox and
+    attestation rows; the ids come back by the natural key (nid_number, unique per batch)."""
+    conn = session.connection()
+    workers = Worker.__table__
+    for start in range(0, len(models), BATCH):
+        chunk = models[start:start + BATCH]
+        rows = []
+        for m in chunk:
+            values = m.model_dump(mode="python", exclude={"attestation"})
+            values["experience"] = [dict(e) for e in values.get("experience") or []]
+            values["version"] = 1
+            rows.append(values)
+        insert_many(conn, workers, rows)  # type: ignore[arg-type]
+        nids = [m.nid_number for m in chunk]  # type: ignore[attr-defined]
+        ids = dict(session.execute(select(Worker.nid_number, Worker.id)
+                                   .where(Worker.nid_number.in_(nids))).all())  # type: ignore[arg-type]
+        insert_many(conn, OutboxEvent.__table__,  # type: ignore[arg-type]
+                    [{"entity": "worker", "entity_id": ids[n], "version": 1, "op": "upsert"}
+                     for n in nids])
+        for m in chunk:
+            att = m.attestation  # type: ignore[attr-defined]
+            if att is not None:
+                session.add_all(Attestation(
+                    worker_id=ids[m.nid_number], field=f, source=att.source,  # type: ignore[attr-defined]
+                    reference=att.reference, value=json.dumps(getattr(m, f), default=str),
+                    attested_by=username, role=role)
+                    for f in sorted(m.attested_fields()))  # type: ignore[attr-defined]
+        session.flush()
         progress(len(chunk))
 
 

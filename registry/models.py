@@ -91,7 +91,7 @@ class Worker(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(30))
-    nid_number: Mapped[str | None] = mapped_column(String(30))
+    nid_number: Mapped[str | None] = mapped_column(String(30), index=True)  # intake key
     date_of_birth: Mapped[dt.date] = mapped_column(Date, nullable=False)
     gender: Mapped[str] = mapped_column(String(10), nullable=False)
     district: Mapped[str | None] = mapped_column(String(60))

@@ -1,4 +1,5 @@
-"""Admin: disabled user accounts, the admin audit trail (who changed what)
+"""Admin: disabled user accounts, the admin audit trail (who changed what), an index on
+workers.nid_number (the natural key of CSV intake)
 
 Revision ID: 0007
 Revises: 0006
@@ -30,9 +31,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_admin_changes_at', 'admin_changes', ['at'])
+    op.create_index('ix_workers_nid_number', 'workers', ['nid_number'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_workers_nid_number', table_name='workers')
     op.drop_index('ix_admin_changes_at', table_name='admin_changes')
     op.drop_table('admin_changes')
     with op.batch_alter_table('users') as batch_op:
