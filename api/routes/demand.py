@@ -43,10 +43,11 @@ def letter_facts(data: bytes, filename: str | None, number: str, date: str, miss
     """Check the letter's bytes and facts (422 naming the field); nothing is stored yet."""
     letters.kind_of(data)
     try:
-        facts = DemandLetterIn(attestation_number=number, attestation_date=date,
-                               attesting_mission=mission, recruitment_permission=permission,
-                               demand_letter_sha256="0" * 64,
-                               demand_letter_filename=letters.safe_filename(filename))
+        facts = DemandLetterIn.model_validate({
+            "attestation_number": number, "attestation_date": date,
+            "attesting_mission": mission, "recruitment_permission": permission,
+            "demand_letter_sha256": "0" * 64,
+            "demand_letter_filename": letters.safe_filename(filename)})
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "body"
