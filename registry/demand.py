@@ -195,9 +195,10 @@ def effective_status(job: JobOrder, today: dt.date) -> str:
 
 
 _WHY_STATUS = {
-    "draft": "it is a draft: its agency has not submitted the demand letter",
-    "submitted": "its demand letter awaits verification by ministry staff",
-    "rejected": "ministry staff rejected its demand letter",
+    "draft": "demand not verified: it is a draft; its agency has not submitted the demand "
+             "letter",
+    "submitted": "demand not verified yet: its demand letter awaits ministry staff",
+    "rejected": "demand not verified: ministry staff rejected its demand letter",
     "expired": "its deadline has passed (expired)",
     "closed": "its agency closed it",
 }

@@ -145,8 +145,9 @@ def history(job_order_id: IdPath, session: SessionDep,
 
 
 @router.get("/{job_order_id}/demand-letter", response_class=FileResponse,
-            responses={200: {"content": {"application/pdf": {}, "image/jpeg": {},
-                                         "image/png": {}}}})
+            responses={200: {"content": {m: {"schema": {"type": "string", "format": "binary"}}
+                                         for m in ("application/pdf", "image/jpeg",
+                                                   "image/png")}}})
 def demand_letter(job_order_id: IdPath, session: SessionDep, request: Request,
                   user: CurrentUser = require(*READERS)) -> Response:
     """Download the job order's demand letter (its agency, ministry staff, auditors, admins)."""
