@@ -28,6 +28,8 @@ from registry.config import Settings, get_settings
 from registry.db import get_engine, session_scope
 
 log = logging.getLogger("shetu")
+# Request bodies larger than max_body_bytes: a demand letter (5 MiB and the form), a CSV import.
+UPLOAD_LIMITS = (("/submit", 6 * 1024 * 1024), ("/import", 64 * 1024 * 1024))
 
 
 def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
@@ -49,7 +51,8 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
     install_page_errors(app)  # errors on page paths are pages in the reader's language
     install_openapi(app)
     install_docs(app)  # /docs and /redoc from packaged assets, no CDN
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       uploads=UPLOAD_LIMITS)
     include_routers(app)
     return app
 
@@ -60,10 +63,23 @@ def lifespan(settings: Settings, warm_up: bool
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
         if warm_up:
             start_up(app.state.indexer, settings)
-        yield
-        app.state.indexer.backend.close()
+            if settings.freshness == "inprocess" and settings.scheduler:
+                # Expiry and reconcile on the embedded default (Celery beat does it otherwise).
+                from api.scheduler import Scheduler
+
+                scheduler = Scheduler(app.state.indexer, settings.database_url,
+                                      reconcile_every_s=settings.reconcile_every_s)
+                scheduler.start()
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            app.state.indexer.backend.close()
 
     return run
 
@@ -113,6 +129,7 @@ def include_routers(app: FastAPI) -> None:
         taxonomy,
         workers,
     )
+    from api.routes import demand as demand_routes
     from api.routes import pipeline as pipeline_routes
     from api.web import router as web_router
 
@@ -120,6 +137,7 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(pipeline_routes.router)
     app.include_router(me_reports.router)
+    app.include_router(demand_routes.router)
     app.include_router(ops_router)
     app.include_router(web_router)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from registry.models import RevokedToken
 
-ROLES = ("officer", "worker", "auditor", "admin")
+ROLES = ("officer", "worker", "auditor", "ministry", "admin")
 ALGORITHM = "HS256"
 COOKIE_NAME = "shetu_token"
 # A token without an expiry would be valid for ever, one without a jti could not be revoked.

@@ -103,6 +103,8 @@ class JobOrderOut(Out):
     deadline: dt.date
     verified: bool
     matchable: bool
+    why_not_matchable: list[str] = Field(description="why it cannot be matched today, in "
+                                         "plain sentences (empty when it can)")
     version: int
 
 

@@ -31,6 +31,7 @@ from registry.compliance import (
     job_is_verified,
     licence_status,
 )
+from registry.demand import effective_status, why_not_matchable
 from registry.models import Agency, JobOrder, Worker
 
 PRIVATE_WORKER_FIELDS = ("phone", "nid_number", "passport_number", "bmet_registration")
@@ -47,7 +48,8 @@ def agency_out(a: Agency, today: dt.date) -> AgencyOut:
 def job_out(j: JobOrder, today: dt.date) -> JobOrderOut:
     """Return a job order with its verification and matchability."""
     return JobOrderOut(
-        id=j.id, title=j.title, destination=j.destination, status=j.status,  # type: ignore[arg-type]
+        id=j.id, title=j.title, destination=j.destination,
+        status=effective_status(j, today),  # type: ignore[arg-type]
         occupation_uri=j.occupation_uri, description=j.description,
         employer=EmployerRef(id=j.employer.id, name=j.employer.name),
         agency=agency_out(j.agency, today),
@@ -58,7 +60,9 @@ def job_out(j: JobOrder, today: dt.date) -> JobOrderOut:
         required_ntvqf_level=j.required_ntvqf_level, languages=j.languages,
         medical_required=j.medical_required, demand_letter_attested=j.demand_letter_attested,
         recruitment_permission=j.recruitment_permission, deadline=j.deadline,
-        verified=job_is_verified(j), matchable=job_is_matchable(j, today), version=j.version)
+        verified=job_is_verified(j) and j.deadline >= today,
+        matchable=job_is_matchable(j, today), why_not_matchable=why_not_matchable(j, today),
+        version=j.version)
 
 
 def worker_out(w: Worker, *, private: bool) -> WorkerOut:

@@ -46,14 +46,14 @@ def drain_outbox() -> int:
 
 @app.task(name="shetu.expire_job_orders", **_RETRY)
 def expire_job_orders() -> int:
-    """Close verified job orders past their deadline and index the change."""
+    """Expire verified job orders past their deadline (registry.demand) and index the change."""
     from registry.db import session_scope
-    from registry.service import expire_job_orders as expire
+    from registry.demand import expire_due as expire
 
     with session_scope(current_settings().database_url) as session:
         closed = expire(session, dt.date.today())
     if closed:
-        log.info("closed %d job orders past their deadline: %s", len(closed), closed[:20])
+        log.info("expired %d job orders past their deadline: %s", len(closed), closed[:20])
         get_indexer().drain_outbox()
     return len(closed)
 

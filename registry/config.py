@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     # Largest request body accepted (JSON records are a few KB; bigger is refused with 413).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # The in-process scheduler of `shetu serve` (freshness=inprocess): expiry at start-up and
+    # each new day, index reconcile every reconcile_every_s (api.scheduler).
+    scheduler: bool = True
+    reconcile_every_s: int = Field(default=3600, ge=60)
 
     @model_validator(mode="after")
     def _derive_and_refuse_unsafe(self) -> Settings:

@@ -16,10 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.compliance import licence_is_valid
+from registry.compliance import why_not_matchable as compliance_reasons
 from registry.models import JobOrder, JobOrderTransition, OutboxEvent
 from registry.report_schemas import DemandLetterIn
 from registry.service import ForbiddenError, InvalidRecordError, get
-from registry.vocab import DEMAND_AGENCY_ROLES, DEMAND_VERIFIER_ROLES, JOB_TRANSITIONS
+from registry.vocab import (
+    DEMAND_AGENCY_ROLES,
+    DEMAND_VERIFIER_ROLES,
+    JOB_EXPIRED,
+    JOB_TRANSITIONS,
+    JOB_VERIFIED,
+)
 
 SYSTEM = "system"
 
@@ -177,3 +184,34 @@ def status_at(transitions: list[JobOrderTransition], when: dt.datetime,
             break
         status = t.to_status
     return status if status else current
+
+
+def effective_status(job: JobOrder, today: dt.date) -> str:
+    """The status as seen on ``today``: a verified order past its deadline is expired even
+    before the scheduler has written it (so it never shows as verified anywhere)."""
+    if job.status == JOB_VERIFIED and job.deadline < today:
+        return JOB_EXPIRED
+    return job.status
+
+
+_WHY_STATUS = {
+    "draft": "demand not verified: it is a draft; its agency has not submitted the demand "
+             "letter",
+    "submitted": "demand not verified yet: its demand letter awaits ministry staff",
+    "rejected": "demand not verified: ministry staff rejected its demand letter",
+    "expired": "its deadline has passed (expired)",
+    "closed": "its agency closed it",
+}
+
+
+def why_not_matchable(job: JobOrder, today: dt.date) -> list[str]:
+    """Why the job order cannot be matched on ``today``, in plain sentences (empty: it can)."""
+    status = effective_status(job, today)
+    reasons = [_WHY_STATUS[status]] if status in _WHY_STATUS else []
+    for r in compliance_reasons(job, today):
+        if r.startswith("demand not verified") and reasons:
+            continue  # the lifecycle sentence says it more exactly
+        if r.startswith("deadline") and status == JOB_EXPIRED:
+            continue
+        reasons.append(r)
+    return reasons

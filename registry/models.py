@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from registry.vocab import APPLIED, COMPLAINT_OPEN, JOB_DRAFT, LICENCE_VALID
@@ -90,7 +91,7 @@ class Worker(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(30))
-    nid_number: Mapped[str | None] = mapped_column(String(30))
+    nid_number: Mapped[str | None] = mapped_column(String(30), index=True)  # intake key
     date_of_birth: Mapped[dt.date] = mapped_column(Date, nullable=False)
     gender: Mapped[str] = mapped_column(String(10), nullable=False)
     district: Mapped[str | None] = mapped_column(String(60))
@@ -233,6 +234,9 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # A disabled account cannot sign in, and its tokens stop working (registry.security).
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(),
+                                           nullable=False)
 
 
 class AccessLog(Base):
@@ -374,3 +378,16 @@ class Helpline(Base):
     number: Mapped[str] = mapped_column(String(40), nullable=False)
     source: Mapped[str] = mapped_column(String(300), nullable=False)
     checked_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+class AdminChange(Base):
+    """The admin audit trail: who changed which record, when, and what (issue 12)."""
+
+    __tablename__ = "admin_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False, index=True)
+    username: Mapped[str] = mapped_column(String(80), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="", nullable=False)

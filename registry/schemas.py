@@ -23,7 +23,6 @@ from registry.vocab import (
     ATTESTED_WORKER_FIELDS,
     MAX_ID,
     Gender,
-    JobStatus,
     LicenceStatus,
     OutcomeStatus,
     normalise_languages,
@@ -260,10 +259,9 @@ class JobOrderIn(InModel):
     required_ntvqf_level: int = Field(default=0, ge=0, le=6)
     languages: Languages = []
     medical_required: bool = True
-    demand_letter_attested: bool = False
     recruitment_permission: str | None = Field(default=None, max_length=40)
     deadline: dt.date
-    status: JobStatus = "draft"
+    # No ``status``: a job order starts as a draft and moves only through registry.demand.
 
     @field_validator("required_skills", "optional_skills")
     @classmethod
@@ -297,8 +295,6 @@ class JobOrderPatch(InModel):
     headcount: int | None = Field(default=None, ge=1, le=100_000)
     wage_amount: float | None = Field(default=None, ge=0, le=MAX_WAGE)
     deadline: dt.date | None = None
-    status: JobStatus | None = None
-    demand_letter_attested: bool | None = None
     recruitment_permission: str | None = Field(default=None, max_length=40)
     required_ntvqf_level: int | None = Field(default=None, ge=0, le=6)
     languages: Languages | None = None

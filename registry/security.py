@@ -207,7 +207,7 @@ class SignInThrottle:
 def may_sign_in(user: User, *, allow_demo: bool) -> bool:
     """Return whether ``user`` may use the service: demo accounts only where they are allowed
     (never in production). Checked at sign-in and on every token or cookie presented."""
-    return allow_demo or not user.is_demo
+    return not user.disabled and (allow_demo or not user.is_demo)
 
 
 def authenticate(session: Session, username: str, password: str, *, allow_demo: bool,

@@ -23,7 +23,7 @@ from registry.models import (
 )
 from registry.security import hash_password
 
-DEMO_USERS = ("officer", "worker", "auditor", "admin")
+DEMO_USERS = ("officer", "worker", "auditor", "ministry", "admin")
 
 
 def is_empty(session: Session) -> bool:
@@ -84,10 +84,13 @@ def create_demo_users(session: Session, today: dt.date | None = None) -> dict[st
              worker_id=worker.id if worker else None, is_demo=True),
         User(username="auditor", password_hash=hash_password(DEMO_PASSWORD), role="auditor",
              is_demo=True),
+        User(username="ministry", password_hash=hash_password(DEMO_PASSWORD), role="ministry",
+             is_demo=True),
         User(username="admin", password_hash=hash_password(DEMO_PASSWORD), role="admin",
              is_demo=True),
     ])
     session.flush()
     return {"officer": f"agency {best.id} {best.name}" if best else "no agency",
             "worker": f"worker {worker.id}" if worker else "no worker",
-            "auditor": "all agencies", "admin": "everything"}
+            "auditor": "all agencies", "ministry": "verifies demand letters",
+            "admin": "everything"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,7 +11,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.models import Agency, Attestation, Employer, JobOrder, OutboxEvent, Worker
-from registry.vocab import JOB_CLOSED, JOB_VERIFIED
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 8
@@ -147,19 +145,3 @@ def delete(session: Session, model: type[Any], obj_id: int) -> None:
     session.delete(obj)
     session.flush()
     session.add(ev)
-
-
-def expire_job_orders(session: Session, today: dt.date) -> list[int]:
-    """Close verified job orders whose deadline is before ``today``; return their ids.
-
-    Each closed order gets a version bump and an outbox row, so the index drops it from search.
-    """
-    jobs = list(session.scalars(select(JobOrder).where(JobOrder.status == JOB_VERIFIED,
-                                                       JobOrder.deadline < today)
-                                .order_by(JobOrder.id)))
-    for job in jobs:
-        job.status = JOB_CLOSED
-        job.version += 1
-        session.flush()
-        _outbox(session, job, "upsert")
-    return [j.id for j in jobs]

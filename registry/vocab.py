@@ -16,11 +16,18 @@ MAX_OFFSET: Final = 1_000_000
 # Status vocabularies: code compares with these names, never with string literals (the Literal
 # types below are the same words for pydantic and the OpenAPI spec; tests/registry checks that
 # they agree).
+# A job order's demand lifecycle (issue 12), the one job-status vocabulary: draft → submitted
+# (with its demand letter) → verified | rejected → expired (the day after its deadline) → closed.
+# Who may take each step is in registry.demand; clients never set a status directly.
 JOB_DRAFT: Final = "draft"
-JOB_VERIFIED: Final = "verified"  # demand letter attested, recruitment permission given
-JOB_CLOSED: Final = "closed"  # filled, withdrawn, or past its deadline (expire_job_orders)
-JobStatus = Literal["draft", "verified", "closed"]
-JOB_STATUSES: Final[tuple[str, ...]] = (JOB_DRAFT, JOB_VERIFIED, JOB_CLOSED)
+JOB_SUBMITTED: Final = "submitted"  # the agency sent the demand letter's facts and the letter
+JOB_VERIFIED: Final = "verified"  # ministry staff checked the attested letter and permission
+JOB_REJECTED: Final = "rejected"  # ministry staff refused it, with a reason
+JOB_EXPIRED: Final = "expired"  # verified, then its deadline passed (registry.demand.expire_due)
+JOB_CLOSED: Final = "closed"  # filled or withdrawn by its agency
+JobStatus = Literal["draft", "submitted", "verified", "rejected", "expired", "closed"]
+JOB_STATUSES: Final[tuple[str, ...]] = (JOB_DRAFT, JOB_SUBMITTED, JOB_VERIFIED, JOB_REJECTED,
+                                        JOB_EXPIRED, JOB_CLOSED)
 
 LICENCE_VALID: Final = "valid"
 LICENCE_EXPIRED: Final = "expired"  # derived: a valid licence past licence_valid_until
@@ -105,10 +112,9 @@ WORKER_SELF_FIELDS: Final[frozenset[str]] = frozenset({
 
 # --- Demand lifecycle, worker reports, complaints (issues 12, 13, 14) -------------------------
 
-# A job order's demand lifecycle (issue 12): who may take each step is in registry.demand.
-JobLifecycleStatus = Literal["draft", "submitted", "verified", "rejected", "expired", "closed"]
-JOB_LIFECYCLE_STATUSES: Final[tuple[str, ...]] = (
-    "draft", "submitted", "verified", "rejected", "expired", "closed")
+# The lifecycle names kept for code written against them: the same vocabulary as JobStatus.
+JobLifecycleStatus = JobStatus
+JOB_LIFECYCLE_STATUSES: Final[tuple[str, ...]] = JOB_STATUSES
 JOB_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     "draft": frozenset({"submitted", "closed"}),
     "submitted": frozenset({"verified", "rejected"}),
@@ -123,6 +129,8 @@ OPEN_JOB_STATUSES: Final[frozenset[str]] = frozenset({"draft", "submitted", "ver
 # verification decisions, so must not make them (separation of duties); admins may do both.
 DEMAND_VERIFIER_ROLES: Final[frozenset[str]] = frozenset({"ministry", "admin"})
 DEMAND_AGENCY_ROLES: Final[frozenset[str]] = frozenset({"officer", "admin"})
+# Every role a user account may have.
+USER_ROLES: Final[tuple[str, ...]] = ("officer", "worker", "auditor", "ministry", "admin")
 
 ComplaintCategory = Literal["excess_fee", "contract_substitution", "fake_demand",
                             "passport_retention", "wage_theft", "delay", "abuse", "other"]

@@ -48,3 +48,31 @@ def seed_registry(settings: Settings, taxonomy: Any, *, workers: int = 150,
     ix = Indexer(settings, taxonomy=taxonomy)
     ix.drain_outbox()
     return {"indexer": ix, "users": users, "data": data}
+
+
+# A minimal valid PDF: what a demand-letter upload needs (checked by its magic bytes).
+PDF_LETTER = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages"
+              b"/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def letter_form(**overrides: str) -> dict[str, str]:
+    """The demand letter's facts as the submit form sends them."""
+    values = {"attestation_number": "KSA-ATT-2026-0042", "attestation_date":
+              (dt.date.today() - dt.timedelta(days=3)).isoformat(),
+              "attesting_mission": "Bangladesh Embassy, Riyadh (labour wing)",
+              "recruitment_permission": "BMET-RP-7781"}
+    values.update(overrides)
+    return values
+
+
+def submit_and_verify(client: Any, job_id: int, agency_headers: dict[str, str],
+                      ministry_headers: dict[str, str]) -> dict[str, Any]:
+    """Take a draft job order through submit (with a PDF letter) and verify; return it."""
+    r = client.post(f"/api/v1/job-orders/{job_id}/submit", data=letter_form(),
+                    files={"demand_letter": ("letter.pdf", PDF_LETTER, "application/pdf")},
+                    headers=agency_headers)
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/job-orders/{job_id}/verify", json={"reason": "letter checked"},
+                    headers=ministry_headers)
+    assert r.status_code == 200, r.text
+    return r.json()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
-from support import make_settings, seed_registry
+from support import make_settings, seed_registry, submit_and_verify
 
 from api.app import create_app
 
@@ -43,9 +43,9 @@ def test_the_obviously_right_worker_outranks_the_obviously_wrong_one(system):
         "occupation_uri": welder, "title": "MIG/TIG welder for steel structures",
         "description": "Weld steel beams on construction sites; read blueprints.",
         "required_skills": list(tax.essential[welder])[:6], "deadline": deadline.isoformat(),
-        "status": "verified", "demand_letter_attested": True,
         "recruitment_permission": "BMET-RP-1"})
     assert job.status_code == 201, job.text
+    submit_and_verify(client, job.json()["id"], tok["admin"], tok["admin"])
     common = {"gender": "male", "date_of_birth": "1992-03-03", "medical_fit": True,
               "passport_expiry": (deadline + dt.timedelta(days=800)).isoformat(),
               "languages": ["Bangla"], "bmet_registration": "BMET-9", "consent": True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import ops, records
+from api.cli import intake, ops, records
 from api.cli.audit import audit_app
 from api.cli.context import CliState
 from api.cli.index import index_app
@@ -37,6 +37,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(models_app, name="models")
 ops.register(app)
 app.add_typer(audit_app, name="audit")
+intake.register(app)
 
 
 def main() -> None:

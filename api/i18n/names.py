@@ -36,7 +36,8 @@ STATUSES: dict[str, str] = {
     "rejected": N_("not selected"), "deployed": N_("deployed"),
 }
 ROLES: dict[str, str] = {"worker": N_("worker"), "officer": N_("agency officer"),
-                         "auditor": N_("auditor"), "admin": N_("administrator")}
+                         "auditor": N_("auditor"), "admin": N_("administrator"),
+                         "ministry": N_("ministry staff")}
 # Why a worker is excluded from a job order (the eligibility rules' codes, matcher.eligibility).
 RULES: dict[str, str] = {
     "no_consent": N_("no consent to matching"), "age": N_("age"),
@@ -117,3 +118,12 @@ def bangla_reason(reason_bn: str) -> str:
         return names.get(code, m.group(0)) if code else m.group(0)
 
     return local_text(_LANGUAGE_WORD.sub(language, reason_bn), "bn")
+
+
+# A job order's demand lifecycle (issue 12): its own words ("rejected" and "expired" mean
+# something else for an application or a licence above).
+JOB_STATUSES: dict[str, str] = {
+    "draft": N_("draft"), "submitted": N_("submitted, awaiting verification"),
+    "verified": N_("verified"), "rejected": N_("demand letter rejected"),
+    "expired": N_("expired (deadline passed)"), "closed": N_("closed"),
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from api.access import visible_job
 from api.deps import (
@@ -23,38 +23,44 @@ from api.serializers import candidates_out, job_out
 from api.writes import WritesDep, etag
 from indexer.ranking import rank_workers_for_job
 from registry import service
-from registry.compliance import why_not_matchable
+from registry.demand import why_not_matchable
 from registry.models import JobOrder
 from registry.schemas import JobOrderIn, JobOrderPatch
 from registry.service import ConflictError
-from registry.vocab import JobStatus
+from registry.vocab import JOB_EXPIRED, JOB_VERIFIED, JobStatus
 
 router = APIRouter(prefix="/api/v1/job-orders", tags=["job orders"])
 
 
 @router.get("")
 def list_job_orders(session: SessionDep,
-                    user: CurrentUser = require("officer", "auditor", "admin"),
+                    user: CurrentUser = require("officer", "auditor", "ministry", "admin"),
                     status_: JobStatus | None = Query(None, alias="status"),
                     destination: str | None = Query(None, max_length=80),
                     limit: int = Query(50, ge=1, le=500), offset: Offset = 0) -> JobOrderList:
     """List job orders (an officer sees their own agency's only)."""
     q = select(JobOrder)
-    if status_:
+    today = dt.date.today()
+    if status_ == JOB_VERIFIED:  # never a verified order past its deadline (not yet expired)
+        q = q.where(JobOrder.status == JOB_VERIFIED, JobOrder.deadline >= today)
+    elif status_ == JOB_EXPIRED:
+        q = q.where(or_(JobOrder.status == JOB_EXPIRED, and_(JobOrder.status == JOB_VERIFIED,
+                                                             JobOrder.deadline < today)))
+    elif status_:
         q = q.where(JobOrder.status == status_)
     if destination:
         q = q.where(JobOrder.destination == destination)
     if user.role == "officer":
         q = q.where(JobOrder.agency_id == (user.agency_id or -1))
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    today = dt.date.today()
     rows = session.scalars(q.order_by(JobOrder.deadline, JobOrder.id).offset(offset).limit(limit))
     return JobOrderList(items=[job_out(j, today) for j in rows], total=total)
 
 
 @router.get("/{job_order_id}")
 def get_job_order(job_order_id: IdPath, session: SessionDep, response: Response,
-                  user: CurrentUser = require("officer", "auditor", "admin")) -> JobOrderOut:
+                  user: CurrentUser = require("officer", "auditor", "ministry", "admin")
+                  ) -> JobOrderOut:
     """Return one job order."""
     job = visible_job(session, user, job_order_id)
     response.headers["ETag"] = etag(job.version)
@@ -79,7 +85,8 @@ def candidates(job_order_id: IdPath, writes: WritesDep, ix: IndexerDep,
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=JobOrderOut)
 def create_job_order(body: JobOrderIn, writes: WritesDep, key: IdempotencyKeyDep,
                      user: CurrentUser = require("admin")) -> Response:
-    """Create a job order (searchable when the response returns)."""
+    """Create a job order as a draft (searchable when the response returns); it moves on
+    only through the lifecycle: submit, verify or reject, close."""
 
     def make() -> JobOrderOut:
         job = service.create(writes.session, JobOrder, body)

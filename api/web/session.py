@@ -46,7 +46,7 @@ def home(request: Request, settings: SettingsDep, session: SessionDep):  # type:
     if user is None:
         return render(request, "login.html", {"demo": settings.demo_accounts, "error": None})
     target = {"officer": "/officer", "admin": "/officer", "worker": "/worker",
-              "auditor": "/auditor"}[user.role]
+              "auditor": "/auditor", "ministry": "/admin/demand"}.get(user.role, "/")
     return RedirectResponse(target, status_code=303)
 
 

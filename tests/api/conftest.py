@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 
-ROLES = ("officer", "worker", "auditor", "admin")
+ROLES = ("officer", "worker", "auditor", "ministry", "admin")
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,11 @@ from registry.compliance import job_is_matchable
 from registry.db import session_scope
 from registry.models import Application, JobOrder, User, Worker
 
-ROLES = ("officer", "worker", "auditor", "admin")
+ROLES = ("officer", "worker", "auditor", "ministry", "admin")
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = frozenset(ROLES)
 STAFF = frozenset({"officer", "auditor", "admin"})
+DEMAND_READERS = STAFF | {"ministry"}
 MISSING = 1_999_999  # a well-formed id no record has: writes in the matrix change nothing
 
 # (method, path) -> who may call it. Anonymous callers get 401 on every non-public route; a
@@ -41,9 +42,9 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): SIGNED_IN,
     # job orders (an officer: their own agency's only)
-    ("GET", "/api/v1/job-orders"): STAFF,
+    ("GET", "/api/v1/job-orders"): DEMAND_READERS,
     ("POST", "/api/v1/job-orders"): frozenset({"admin"}),
-    ("GET", "/api/v1/job-orders/{job_order_id}"): STAFF,
+    ("GET", "/api/v1/job-orders/{job_order_id}"): DEMAND_READERS,
     ("PATCH", "/api/v1/job-orders/{job_order_id}"): frozenset({"admin"}),
     ("DELETE", "/api/v1/job-orders/{job_order_id}"): frozenset({"admin"}),
     ("GET", "/api/v1/job-orders/{job_order_id}/candidates"): frozenset({"officer", "admin"}),
@@ -125,8 +126,33 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/worker/complain"): frozenset({"worker"}),
     ("POST", "/worker/complain"): frozenset({"worker"}),
     ("GET", "/worker/reports"): frozenset({"worker"}),
+    # demand lifecycle (issue 12): the agency submits and closes, ministry staff verify/reject
+    ("POST", "/api/v1/job-orders/{job_order_id}/submit"): frozenset({"officer", "admin"}),
+    ("POST", "/api/v1/job-orders/{job_order_id}/verify"): frozenset({"ministry", "admin"}),
+    ("POST", "/api/v1/job-orders/{job_order_id}/reject"): frozenset({"ministry", "admin"}),
+    ("POST", "/api/v1/job-orders/{job_order_id}/close"): frozenset({"officer", "admin"}),
+    ("GET", "/api/v1/job-orders/{job_order_id}/history"): DEMAND_READERS,
+    ("GET", "/api/v1/job-orders/{job_order_id}/demand-letter"): DEMAND_READERS,
+    # admin pages (issue 12); the verification queue is ministry staff's
+    ("GET", "/admin"): frozenset({"admin"}),
+    ("GET", "/admin/users"): frozenset({"admin"}),
+    ("POST", "/admin/users"): frozenset({"admin"}),
+    ("POST", "/admin/users/{user_id}"): frozenset({"admin"}),
+    ("GET", "/admin/agencies"): frozenset({"admin"}),
+    ("POST", "/admin/agencies"): frozenset({"admin"}),
+    ("POST", "/admin/agencies/{agency_id}"): frozenset({"admin"}),
+    ("GET", "/admin/demand"): frozenset({"ministry", "admin"}),
+    ("POST", "/admin/demand/{job_order_id}"): frozenset({"ministry", "admin"}),
+    ("GET", "/admin/import"): frozenset({"admin"}),
+    ("POST", "/admin/import"): frozenset({"admin"}),
+    ("GET", "/admin/job-orders"): frozenset({"admin"}),
+    ("POST", "/admin/job-orders"): frozenset({"admin"}),
+    ("GET", "/demand/jobs/{job_order_id}"): DEMAND_READERS,
+    ("POST", "/demand/jobs/{job_order_id}/submit"): frozenset({"officer", "admin"}),
+    ("POST", "/demand/jobs/{job_order_id}/close"): frozenset({"officer", "admin"}),
 }
-WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/static/")
+WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/admin", "/demand",
+                "/static/")
 ALLOWED_STATUSES = {200, 201, 204, 303, 404, 409, 422}
 # Writes with an empty body are refused as bad input before anything is stored.
 EMPTY_BODY = {("POST", "/api/v1/job-orders"), ("POST", "/api/v1/workers"),
@@ -135,6 +161,8 @@ EMPTY_BODY = {("POST", "/api/v1/job-orders"), ("POST", "/api/v1/workers"),
               ("POST", "/api/v1/job-orders/{job_order_id}/pipeline"),
               ("PATCH", "/api/v1/job-orders/{job_order_id}"),
               ("PATCH", "/api/v1/agencies/{agency_id}"), ("PATCH", "/api/v1/workers/{worker_id}")}
+# Lifecycle steps (API and pages) are sent to MISSING: nothing moves.
+LIFECYCLE_STEPS = ("/submit", "/verify", "/reject", "/close")
 QUERY = {"/api/v1/taxonomy/occupations": {"q": "welder"}, "/api/v1/taxonomy/skills": {"q": "weld"}}
 ATTESTED = {  # a worker's own PATCH of any of these is refused and nothing is stored
     "medical_fit": True,
@@ -234,9 +262,11 @@ def facts(seeded, client, tokens) -> dict:
             "candidates": set(candidates)}
 
 
-def _path_ids(method: str, role: str, facts: dict) -> dict[str, int]:
+def _path_ids(method: str, role: str, facts: dict, path: str = "") -> dict[str, int]:
     """Path parameters that an allowed role may use (reads) or that change nothing (writes)."""
     job = facts["own_job"] if method in ("GET", "POST") else MISSING
+    if path.endswith(LIFECYCLE_STEPS):
+        job = MISSING
     if method == "DELETE":
         worker = MISSING
     elif role == "officer":
@@ -244,12 +274,12 @@ def _path_ids(method: str, role: str, facts: dict) -> dict[str, int]:
     else:
         worker = facts["worker"]
     agency = facts["agency"] if method == "GET" else MISSING
-    return {"job_order_id": job, "worker_id": worker, "agency_id": agency}
+    return {"job_order_id": job, "worker_id": worker, "agency_id": agency, "user_id": MISSING}
 
 
 def _call(client, method: str, path: str, role: str | None, token: str | None, facts: dict):  # type: ignore[no-untyped-def]
     """Send one request for a route as ``role`` (None: anonymous)."""
-    url = path.format(**_path_ids(method, role or "", facts))
+    url = path.format(**_path_ids(method, role or "", facts, path))
     kwargs: dict = {"params": QUERY.get(path)}
     if token and _is_web(path):
         client.cookies.set("shetu_token", token)
