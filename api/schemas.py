@@ -11,10 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from registry.vocab import ApplicationStatus, Gender, JobStatus, LicenceState
 
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """The registry stores UTC times without a zone; answers carry it (RFC 3339 date-time)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 ScoreParts = dict[str, float]  # keyword, embedding, skills, occupation, experience → 0..1
 
 

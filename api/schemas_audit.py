@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from api.schemas import Out
+from api.schemas import Out, UtcDateTime
 from registry.vocab import LicenceState
 
 
@@ -90,7 +90,7 @@ class TransitionOut(Out):
 
     from_status: str | None = Field(alias="from")
     to: str
-    at: dt.datetime
+    at: UtcDateTime
     by: str
     role: str
     reason: str | None
@@ -148,7 +148,7 @@ class AccessRow(Out):
     order (a ranked list is one row naming every worker it showed)."""
 
     id: int
-    at: dt.datetime | None
+    at: UtcDateTime | None
     username: str
     role: str
     action: str

@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import UtcDateTime
 from registry.report_schemas import MAX_NOTE
 from registry.vocab import JobStatus
 
@@ -27,7 +28,7 @@ class TransitionOut(BaseModel):
     to_status: JobStatus
     username: str
     role: str
-    at: dt.datetime
+    at: UtcDateTime
     reason: str
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from api.schemas import AgencyLicence, EmployerRef, Gap, Out, Wage
+from api.schemas import AgencyLicence, EmployerRef, Gap, Out, UtcDateTime, Wage
 from registry.vocab import (
     ComplaintCategory,
     ComplaintStatus,
@@ -42,8 +42,8 @@ class InterestOut(Out):
     id: int
     job_order_id: int
     status: InterestStatus
-    created_at: dt.datetime
-    withdrawn_at: dt.datetime | None
+    created_at: UtcDateTime
+    withdrawn_at: UtcDateTime | None
 
 
 class WorkerJobOut(Out):
@@ -82,7 +82,7 @@ class FeeReportOut(Out):
     note: str
     status: ReportStatus
     status_note: str | None
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class ComplaintOut(Out):
@@ -94,7 +94,7 @@ class ComplaintOut(Out):
     text: str
     status: ComplaintStatus
     status_note: str | None
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class Completeness(Out):

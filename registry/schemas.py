@@ -8,7 +8,7 @@ database stores) is refused with a 422 naming the field, before anything is stor
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -65,11 +65,22 @@ class InModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=MAX_TEXT)
 
+    # Fields a partial update may leave out but never set to null (their columns are NOT NULL):
+    # an explicit null is a 422 naming the field, never a stored null or a 500.
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset()
+
     @model_validator(mode="before")
     @classmethod
     def _valid_unicode(cls, data: Any) -> Any:
         _clean_text(data)
         return data
+
+    @model_validator(mode="after")
+    def _no_null_for_required_columns(self) -> InModel:
+        nulls = sorted(f for f in self.model_fields_set & self.NOT_NULL if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} may be left out but not set to null")
+        return self
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -135,6 +146,9 @@ class WorkerIn(InModel):
     bmet_registration: str | None = Field(default=None, max_length=40)
     consent: bool = False
     attestation: AttestationIn | None = None
+
+    NOT_NULL = frozenset({"certificates", "consent", "experience", "full_name", "languages",
+                          "medical_fit", "ntvqf_level", "self_description", "skills"})
 
     @field_validator("skills")
     @classmethod
@@ -228,6 +242,8 @@ class AgencyPatch(InModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     licence_status: LicenceStatus | None = None
     licence_valid_until: dt.date | None = None
+
+    NOT_NULL = frozenset({"licence_status", "licence_valid_until", "name"})
     district: Short | None = None
     phone: str | None = Field(default=None, max_length=30)
 
@@ -299,6 +315,9 @@ class JobOrderPatch(InModel):
     required_ntvqf_level: int | None = Field(default=None, ge=0, le=6)
     languages: Languages | None = None
     medical_required: bool | None = None
+
+    NOT_NULL = frozenset({"deadline", "description", "headcount", "languages", "medical_required",
+                          "optional_skills", "required_ntvqf_level", "required_skills", "title"})
 
     @field_validator("required_skills", "optional_skills")
     @classmethod
