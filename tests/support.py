@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from registry.config import REPO_ROOT, Settings
 
@@ -76,3 +85,54 @@ def submit_and_verify(client: Any, job_id: int, agency_headers: dict[str, str],
                     headers=ministry_headers)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+# --- A served app and a browser, for the Playwright tests ----------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def shetu_server(var_dir: Path) -> Iterator[str]:
+    """Run ``shetu serve`` on the registry and index under ``var_dir``, as a user would start it
+    (test settings, hashing encoder); yield its base URL; stop it (by its PID) afterwards."""
+    port = free_port()
+    env = {**os.environ, "SHETU_VAR_DIR": str(var_dir), "SHETU_ENV": "test",
+           "SHETU_MODEL": "hashing", "SHETU_DATA_DIR": str(DATA_DIR)}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("shetu serve did not answer /health within a minute")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright (which downloads no browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        try:
+            yield b
+        finally:
+            b.close()

@@ -9,20 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
-from support import DATA_DIR
+from support import CHROMIUM, chromium, shetu_server
 
-from registry.config import REPO_ROOT
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
@@ -33,47 +24,19 @@ BENGALI_DIGIT = re.compile(r"[০-৯]")
 SHOTS = os.environ.get("SHETU_SCREENSHOTS")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(seeded):
-    """The app served by ``shetu serve`` on the seeded registry, as a user would start it."""
-    port = _free_port()
-    env = {**os.environ, "SHETU_VAR_DIR": str(seeded["settings"].var_dir), "SHETU_ENV": "test",
-           "SHETU_MODEL": "hashing", "SHETU_DATA_DIR": str(DATA_DIR)}
+    """The app served by ``shetu serve`` on this module's seeded registry."""
     seeded["indexer"].backend.close()  # flush the index for the server process
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("server did not start")
+    with shetu_server(seeded["settings"].var_dir) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium, headless, driven by Playwright (which downloads no browser here)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+    """Debian's chromium, headless, driven by Playwright."""
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def phone(browser, locale: str):  # type: ignore[no-untyped-def]

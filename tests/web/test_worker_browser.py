@@ -15,21 +15,17 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from support import DATA_DIR
+from support import CHROMIUM, chromium, shetu_server
 
 from registry.audit_rules.overview import audit_agency
 from registry.config import REPO_ROOT
 from registry.db import session_scope
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
@@ -40,12 +36,6 @@ SHOTS = os.environ.get("SHETU_SCREENSHOTS")
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
            "uploadThroughput": 400_000 / 8}
 PASSWORD = "shetu-demo"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -62,37 +52,16 @@ def axe_js() -> str:
 @pytest.fixture(scope="module")
 def server(seeded):
     """The app served by ``shetu serve`` on this module's seeded registry."""
-    port = _free_port()
-    env = {**os.environ, "SHETU_VAR_DIR": str(seeded["settings"].var_dir), "SHETU_ENV": "test",
-           "SHETU_MODEL": "hashing", "SHETU_DATA_DIR": str(DATA_DIR)}
-    seeded["indexer"].backend.close()
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("server did not start")
+    seeded["indexer"].backend.close()  # flush the index for the server process
+    with shetu_server(seeded["settings"].var_dir) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+    """Debian's chromium, headless, driven by Playwright."""
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
