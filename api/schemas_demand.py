@@ -8,13 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import UtcDateTime
 from registry.report_schemas import MAX_NOTE
+from registry.schemas import InModel
 from registry.vocab import JobStatus
 
 
-class ReasonIn(BaseModel):
-    """Why a step is taken: required to reject; optional (may be empty) to verify or close."""
+class ReasonIn(InModel):
+    """Why a step is taken: required to reject; optional (may be empty) to verify or close.
 
-    model_config = ConfigDict(extra="forbid")
+    An input model like every other (``InModel``: unknown fields refused, NUL and lone
+    surrogates refused before anything is stored)."""
 
     reason: str = Field(default="", max_length=MAX_NOTE)
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.schemas import Out
 from registry.pipeline import MAX_BULK, MAX_REASON
+from registry.schemas import InModel
 from registry.vocab import MAX_ID, ApplicationStatus, OutcomeStatus
 
 WorkerId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class PipelineStepIn(BaseModel):
+class PipelineStepIn(InModel):
     """Move these workers one step for a job order (all or none); a rejection needs a reason."""
-
-    model_config = ConfigDict(extra="forbid")
 
     worker_ids: list[WorkerId] = Field(min_length=1, max_length=MAX_BULK)
     status: OutcomeStatus
