@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import make_settings, seed_registry
+from support import chromium, make_settings, seed_registry, shetu_server
 
 from registry.config import REPO_ROOT, Settings
 
@@ -36,3 +36,18 @@ def seeded(tmp_path_factory, taxonomy):
     out["settings"] = settings
     yield out
     out["indexer"].backend.close()
+
+
+@pytest.fixture(scope="module")
+def server(seeded):
+    """The app served by ``shetu serve`` on this module's seeded registry (browser tests)."""
+    seeded["indexer"].backend.close()  # flush the index for the server process
+    with shetu_server(seeded["settings"].var_dir) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (browser tests)."""
+    with chromium() as b:
+        yield b

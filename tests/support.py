@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from registry.config import REPO_ROOT, Settings
 
@@ -136,3 +137,39 @@ def chromium() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+# --- Browser-test helpers (the fixtures `server` and `browser` live in tests/conftest.py) ---
+PHONE = {"width": 360, "height": 740}
+# Screenshots go where SHETU_SCREENSHOTS points (CI keeps them as artefacts), else nowhere.
+SHOTS = os.environ.get("SHETU_SCREENSHOTS")
+BROWSER_MARKS = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
+]
+
+
+def phone(browser: Any, locale: str) -> Any:
+    """A new phone-sized browser context whose Accept-Language is ``locale``."""
+    return browser.new_context(viewport=PHONE, locale=locale, device_scale_factor=2,
+                               is_mobile=True, has_touch=True)
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot ``name``.png under $SHETU_SCREENSHOTS, when it is set."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, base: str, user: str, password: str = "shetu-demo") -> None:
+    page.goto(base + "/")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def fits_the_phone(page: Any) -> bool:
+    """No page-level horizontal scroll."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))

@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-import os
+from support import BROWSER_MARKS
 
-import pytest
-from support import CHROMIUM, chromium, shetu_server
-
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def server(seeded):
-    """The app served by ``shetu serve`` on this module's seeded registry."""
-    seeded["indexer"].backend.close()  # flush the index for the server process
-    with shetu_server(seeded["settings"].var_dir) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless, driven by Playwright."""
-    with chromium() as b:
-        yield b
+pytestmark = BROWSER_MARKS
 
 
 def login(browser, base, user):

@@ -9,16 +9,9 @@ import csv
 import io
 
 import pytest
-from test_browser_i18n import (  # noqa: F401 — fixtures used by name
-    CHROMIUM,
-    browser,
-    fits_the_phone,
-    server,
-    shot,
-    sign_in,
-)
+from support import BROWSER_MARKS, fits_the_phone, shot, sign_in
 
-pytestmark = [pytest.mark.integration]
+pytestmark = BROWSER_MARKS
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 360, "height": 740}}
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from support import PDF_LETTER
-from test_browser_i18n import browser, fits_the_phone, phone, pytestmark, server, shot
+from support import BROWSER_MARKS, PDF_LETTER, fits_the_phone, phone, shot
 
-__all__ = ["browser", "pytestmark", "server"]  # the fixtures and marks of the browser tests
+pytestmark = BROWSER_MARKS
 PASSWORD = "walk-password-42"
 
 
@@ -21,7 +20,7 @@ def _sign_in(page, base: str, user: str, password: str = "shetu-demo") -> None: 
     page.wait_for_load_state()
 
 
-def test_admin_to_matchable_walk(browser, server, tmp_path):  # noqa: F811 — pytest fixtures
+def test_admin_to_matchable_walk(browser, server, tmp_path):
     letter = tmp_path / "demand-letter.pdf"
     letter.write_bytes(PDF_LETTER)
     admin = phone(browser, "en-US").new_page()

@@ -7,64 +7,16 @@ drew the text.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
-import pytest
-from support import CHROMIUM, chromium, shetu_server
+from support import BROWSER_MARKS, fits_the_phone, phone, shot, sign_in
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
-]
-PHONE = {"width": 360, "height": 740}
+pytestmark = BROWSER_MARKS
 BENGALI_DIGIT = re.compile(r"[০-৯]")
-# Screenshots go where SHETU_SCREENSHOTS points (CI keeps them as artefacts), else nowhere.
-SHOTS = os.environ.get("SHETU_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def server(seeded):
-    """The app served by ``shetu serve`` on this module's seeded registry."""
-    seeded["indexer"].backend.close()  # flush the index for the server process
-    with shetu_server(seeded["settings"].var_dir) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless, driven by Playwright."""
-    with chromium() as b:
-        yield b
-
-
-def phone(browser, locale: str):  # type: ignore[no-untyped-def]
-    """A new phone-sized browser context whose Accept-Language is ``locale``."""
-    return browser.new_context(viewport=PHONE, locale=locale, device_scale_factor=2,
-                               is_mobile=True, has_touch=True)
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, base: str, user: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", "shetu-demo")
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def html_lang(page) -> str:  # type: ignore[no-untyped-def]
     return page.get_attribute("html", "lang") or ""
-
-
-def fits_the_phone(page) -> bool:  # type: ignore[no-untyped-def]
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_switch_works_and_is_remembered(browser, server):

@@ -1,31 +1,21 @@
 """The officer's walk in Debian's Chromium at 1366×768 and 360×740: filter candidates, open
-one, shortlist, select, export. Screenshots under SHETU_SCREENSHOTS (else the test's tmp dir
-is not written)."""
+one, shortlist, select, export. Screenshots under SHETU_SCREENSHOTS when it is set."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from test_browser_i18n import CHROMIUM, browser, server  # noqa: F401 — shared fixtures
+from support import BROWSER_MARKS, fits_the_phone, shot
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
-]
+pytestmark = BROWSER_MARKS
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 360, "height": 740}}
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
-def test_officer_filters_opens_shortlists_selects_exports(browser, server, size, tmp_path):  # noqa: F811
-    shots = Path(tmp_path) if os.environ.get("SHETU_SCREENSHOTS") else None
+def test_officer_filters_opens_shortlists_selects_exports(browser, server, size):
     ctx = browser.new_context(viewport=SIZES[size], locale="en-US", accept_downloads=True)
     page = ctx.new_page()
-
-    def shot(name: str) -> None:
-        if shots:
-            page.screenshot(path=str(shots / f"officer-{name}-{size}.png"), full_page=True)
 
     page.goto(server + "/officer/jobs/1")  # signed out: to sign in, and back afterwards
     assert "/login?next=" in page.url
@@ -34,12 +24,12 @@ def test_officer_filters_opens_shortlists_selects_exports(browser, server, size,
     page.click("main button[type=submit]")
     page.wait_for_load_state()
     page.goto(server + "/officer?lang=en&status=verified")
-    shot("job-orders")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, f"officer-job-orders-{size}")
+    assert fits_the_phone(page)
     page.locator("#job-orders tr:has(.ok) a").first.click()  # a matchable one
     page.wait_for_load_state()
-    shot("job-order")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, f"officer-job-order-{size}")
+    assert fits_the_phone(page)
     # Each size takes its own district, so the two walks choose different workers.
     district = page.locator(f"#district option >> nth={1 if size == 'desktop' else 2}"
                             ).inner_text()
@@ -51,7 +41,7 @@ def test_officer_filters_opens_shortlists_selects_exports(browser, server, size,
     assert rows.count() >= 1
     rows.first.click()
     page.wait_for_load_state()
-    shot("candidate")
+    shot(page, f"officer-candidate-{size}")
     assert page.locator("#masked-note").count() in (0, 1)
     page.click("button[value=shortlisted]")
     page.wait_for_load_state()
@@ -63,7 +53,7 @@ def test_officer_filters_opens_shortlists_selects_exports(browser, server, size,
     page.click("main > p a >> nth=0")  # back to the job order
     page.wait_for_load_state()
     assert "selected of" in page.inner_text("#headcount")
-    shot("pipeline")
+    shot(page, f"officer-pipeline-{size}")
     with page.expect_download() as dl:
         page.click("#export")
     text = Path(dl.value.path()).read_text(encoding="utf-8")
