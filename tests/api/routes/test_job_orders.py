@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pytest
 from sqlalchemy import select
 
 from registry.audit import access_row_worker_ids
-from registry.compliance import job_is_matchable
 from registry.db import session_scope
-from registry.models import AccessLog, JobOrder, User
-
-
-@pytest.fixture(scope="module")
-def officer_job(seeded):
-    today = dt.date.today()
-    with session_scope(seeded["settings"].database_url) as s:
-        officer = s.scalar(select(User).where(User.username == "officer"))
-        jobs = [j for j in s.scalars(select(JobOrder).where(JobOrder.agency_id ==
-                                                           officer.agency_id))
-                if job_is_matchable(j, today)]
-        other = s.scalar(select(JobOrder).where(JobOrder.agency_id != officer.agency_id))
-        unverified = s.scalar(select(JobOrder).where(JobOrder.status == "draft"))
-        return {"own": jobs[0].id, "other": other.id, "draft": unverified.id,
-                "agency_id": officer.agency_id}
+from registry.models import AccessLog
 
 
 def test_candidates_role_matrix_and_agency_confinement(client, tokens, officer_job):
