@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 
+from api.admission import AdmissionLimit, default_limit
 from api.docs import install_docs
 from api.errors import BodySizeLimit, install_error_handlers, install_openapi
 from api.i18n.render import install_page_errors
@@ -46,6 +47,10 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
         from indexer.celery_app import configure
 
         configure(settings)
+    # Innermost: a busy 503 still gets the security headers added outside it.
+    app.add_middleware(AdmissionLimit, limit=(default_limit() if settings.request_concurrency
+                                              is None else settings.request_concurrency),
+                       queue_timeout_s=settings.request_queue_timeout_s)
     install_security(app, settings)  # headers middleware, sign-in throttle
     install_error_handlers(app)
     install_page_errors(app)  # errors on page paths are pages in the reader's language

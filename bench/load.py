@@ -83,8 +83,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env(var_dir: Path, model: str) -> dict[str, str]:
+def _env(var_dir: Path, model: str, concurrency: int | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHETU_")}
+    if concurrency is not None:  # api.admission's limit (0 = none); unset = the app's default
+        env["SHETU_REQUEST_CONCURRENCY"] = str(concurrency)
     env.update({"SHETU_VAR_DIR": str(var_dir), "SHETU_ENV": "test", "SHETU_MODEL": MODELS[model],
                 "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false"})
@@ -109,12 +111,14 @@ def seed(var_dir: Path, model: str, workers: int, job_orders: int, agencies: int
 
 
 @contextmanager
-def server(var_dir: Path, model: str, log: Path) -> Iterator[str]:
+def server(var_dir: Path, model: str, log: Path, concurrency: int | None = None
+           ) -> Iterator[str]:
     """Run ``shetu serve`` on a free port; yield its base URL; stop it by PID."""
     port = _free_port()
     with open(log, "wb") as out:
         proc = subprocess.Popen([_shetu(), "serve", "--host", HOST, "--port", str(port)],
-                                env=_env(var_dir, model), stdout=out, stderr=subprocess.STDOUT)
+                                env=_env(var_dir, model, concurrency), stdout=out,
+                                stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + 600
@@ -230,18 +234,47 @@ def drive(base: str, clients: int, seconds: float) -> dict[str, Any]:
 
 
 def run(clients: int = 50, seconds: float = 60, model: str = "hashing", workers: int = 2000,
-        job_orders: int = 320, agencies: int = 45, var_dir: Path | None = None) -> dict[str, Any]:
-    """Seed a temporary registry, serve it, drive the load, stop the server; return figures."""
+        job_orders: int = 320, agencies: int = 45, var_dir: Path | None = None,
+        concurrency: tuple[int | None, ...] = (None,)) -> dict[str, Any]:
+    """Seed a temporary registry, serve it, drive the load, stop the server; return figures.
+
+    With several ``concurrency`` values the same registry is served and loaded once per value
+    (the first is the baseline) and the result carries each run under ``runs``."""
     with tempfile.TemporaryDirectory(prefix="shetu-load-") as tmp:
         var = Path(var_dir or tmp)
         t0 = time.perf_counter()
         seed(var, model, workers, job_orders, agencies)
         seeded_s = time.perf_counter() - t0
-        with server(var, model, Path(tmp) / "serve.log") as base:
-            result = drive(base, clients, seconds)
+        runs = []
+        for limit in concurrency:
+            with server(var, model, Path(tmp) / "serve.log", limit) as base:
+                one = drive(base, clients, seconds)
+            one["concurrency"] = "default" if limit is None else limit
+            runs.append(one)
+    result = dict(runs[-1])
     result.update({"model": model, "workers": workers, "job_orders_seeded": job_orders,
                    "seed_s": round(seeded_s, 1)})
+    if len(runs) > 1:
+        result["runs"] = runs
     return result
+
+
+def compare(result: dict[str, Any]) -> str:
+    """Each run's p50/p95 against the first run's (same registry, same process, back to back)."""
+    base, lines = result["runs"][0], []
+    for run_ in result["runs"][1:]:
+        lines.append(f"concurrency {run_['concurrency']} vs {base['concurrency']} "
+                     "(ratio < 1 = faster):")
+        for name in (*ENDPOINTS, "health"):
+            a = base["health"] if name == "health" else base["endpoints"][name]
+            b = run_["health"] if name == "health" else run_["endpoints"][name]
+            lines.append(f"  {name:<15} p50 {b.get('p50_ms', 0):>7} / {a.get('p50_ms', 0):<7}"
+                         f"= {b.get('p50_ms', 0) / max(a.get('p50_ms', 1), 1e-9):.2f}   "
+                         f"p95 {b.get('p95_ms', 0):>7} / {a.get('p95_ms', 0):<7}"
+                         f"= {b.get('p95_ms', 0) / max(a.get('p95_ms', 1), 1e-9):.2f}")
+        lines.append(f"  throughput {run_['requests']} / {base['requests']} requests "
+                     f"= {run_['requests'] / max(base['requests'], 1):.2f}")
+    return "\n".join(lines)
 
 
 def report(result: dict[str, Any]) -> str:
@@ -271,9 +304,19 @@ def main() -> None:
     ap.add_argument("--job-orders", type=int, default=320)
     ap.add_argument("--agencies", type=int, default=45)
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    ap.add_argument("--compare-admission", action="store_true",
+                    help="serve twice: no admission limit (baseline), then the app's default")
     a = ap.parse_args()
-    result = run(a.clients, a.seconds, a.model, a.workers, a.job_orders, a.agencies)
-    print(json.dumps(result) if a.json else report(result))
+    limits: tuple[int | None, ...] = (0, None) if a.compare_admission else (None,)
+    result = run(a.clients, a.seconds, a.model, a.workers, a.job_orders, a.agencies,
+                 concurrency=limits)
+    if a.json:
+        print(json.dumps(result))
+    else:
+        for one in result.get("runs", [result]):
+            print(f"concurrency {one.get('concurrency', 'default')}: " + report(one))
+        if "runs" in result:
+            print(compare(result))
     from bench import common
 
     result.pop("date", None)

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     # Largest request body accepted (JSON records are a few KB; bigger is refused with 413).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Requests doing work at once (api.admission); the rest wait, then 503. None = two per core
+    # (at least 4); 0 = no limit.
+    request_concurrency: int | None = Field(default=None, ge=0, le=1024)
+    request_queue_timeout_s: float = Field(default=30.0, gt=0, le=600)
     # The in-process scheduler of `shetu serve` (freshness=inprocess): expiry at start-up and
     # each new day, index reconcile every reconcile_every_s (api.scheduler).
     scheduler: bool = True
