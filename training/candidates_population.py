@@ -29,6 +29,15 @@ Relevance of worker w for job j, from w's *true* profile only (never from any sy
   2 — same ESCO occupation (fewer skills), or a sibling occupation (same ISCO-08 unit group);
   1 — related: same ISCO minor group (3 digits), or a second occupation in the job's unit group;
   0 — otherwise.
+
+The *hard* variant (``candidates-hard``, issue 15: "more text-only and sibling-occupation
+workers") is fixed before any system was scored on it: 70 % of profiles text only (20 %
+structured, 10 % occupation only), twice the sibling workers per job, and siblings are
+distractors rather than matches — a job order asks for one occupation:
+  3 — same ESCO occupation and ≥ half of the job's required skills;
+  2 — same ESCO occupation (fewer skills);
+  1 — a sibling occupation (same ISCO-08 unit group), or a second occupation in that group;
+  0 — otherwise (a related minor group included).
 """
 
 from __future__ import annotations
@@ -46,9 +55,13 @@ from training.synthetic_text import load_profile_vocab, spoken_title
 MALE: Gender = "male"
 
 
+# How profiles are recorded: (text only, occupation only) shares; the rest is structured.
+RECORDED = {"standard": (0.5, 0.1), "hard": (0.7, 0.1)}
+
+
 def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, siblings: int,
-          related: int, background: int, today: dt.date
-          ) -> tuple[list[dict], list[dict], list[dict]]:
+          related: int, background: int, today: dt.date, text_only: float = 0.5,
+          occupation_only: float = 0.1) -> tuple[list[dict], list[dict], list[dict]]:
     """Return (workers, truths, jobs) rows for the benchmark."""
     rng = random.Random(seed)
     vocab = load_profile_vocab(tax, data_dir)
@@ -74,10 +87,10 @@ def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, sib
                                         for e in w["experience"][1:]}})
         roll = rng.random()
         truths[-1]["recorded"] = "structured"
-        if roll < 0.5:
+        if roll < text_only:
             w["skills"], w["experience"] = [], []
             truths[-1]["recorded"] = "text only"
-        elif roll < 0.6:
+        elif roll < text_only + occupation_only:
             w["skills"] = []
             truths[-1]["recorded"] = "occupation only"
         w.update(date_of_birth=today - dt.timedelta(days=365 * 30), passport_expiry=today +
@@ -110,12 +123,16 @@ def build(tax: Any, data_dir: Path, *, seed: int, n_jobs: int, per_job: int, sib
     return workers, truths, jobs
 
 
-def relevance(truth: dict, job: dict, job_isco: str) -> int:
+def relevance(truth: dict, job: dict, job_isco: str, *, hard: bool = False) -> int:
     """Return the graded relevance of a worker (by their true profile) for a job."""
     req = job["required_skills"]
     half = sum(1 for s in req if s in truth["skills"]) * 2 >= len(req)
     if truth["occupation_uri"] == job["occupation_uri"]:
         return 3 if half else 2
+    if hard:
+        in_group = (truth["isco_group"] == job_isco
+                    or job_isco in truth.get("other_groups", ()))
+        return 1 if in_group else 0
     if truth["isco_group"] == job_isco:
         return 2
     if truth["isco_group"][:3] == job_isco[:3] or job_isco in truth.get("other_groups", ()):

@@ -88,6 +88,30 @@ def test_candidates_relevance_is_graded_from_the_true_profile_only() -> None:
     assert relevance({**truth, "occupation_uri": "o:x", "isco_group": "9112"}, job, "7122") == 0
 
 
+def test_hard_candidates_treat_siblings_as_distractors_and_record_more_as_text(taxonomy) -> None:
+    import datetime as dt
+
+    from support import DATA_DIR
+
+    from training.candidates_population import RECORDED, build, relevance
+
+    job = {"occupation_uri": "o:tile", "required_skills": ["a", "b", "c", "d"]}
+    truth = {"occupation_uri": "o:tile", "isco_group": "7122", "skills": {"a", "b"}}
+    assert relevance(truth, job, "7122", hard=True) == 3
+    assert relevance({**truth, "skills": {"a"}}, job, "7122", hard=True) == 2
+    assert relevance({**truth, "occupation_uri": "o:mosaic"}, job, "7122", hard=True) == 1
+    assert relevance({**truth, "occupation_uri": "o:x", "isco_group": "7123"}, job, "7122",
+                     hard=True) == 0  # a related minor group is not what the job asks for
+    assert relevance({**truth, "occupation_uri": "o:x", "isco_group": "9112",
+                      "other_groups": {"7122"}}, job, "7122", hard=True) == 1
+    text_only, occupation_only = RECORDED["hard"]
+    workers, _, _ = build(taxonomy, DATA_DIR, seed=3, n_jobs=4, per_job=10,
+                          siblings=6, related=2, background=40, today=dt.date(2026, 1, 1),
+                          text_only=text_only, occupation_only=occupation_only)
+    share = sum(not w["skills"] and not w["experience"] for w in workers) / len(workers)
+    assert 0.6 < share < 0.8
+
+
 def test_candidates_workers_are_realistic_and_the_build_repeats(taxonomy) -> None:
     import datetime as dt
 
