@@ -45,7 +45,7 @@ def home(request: Request, settings: SettingsDep, session: SessionDep):  # type:
     user = user_or_none(request, settings, session)
     if user is None:
         return render(request, "login.html", {"demo": settings.demo_accounts, "error": None})
-    target = {"officer": "/officer", "admin": "/officer", "worker": "/worker",
+    target = {"officer": "/officer", "admin": "/admin", "worker": "/worker",
               "auditor": "/auditor", "ministry": "/admin/demand"}.get(user.role, "/")
     return RedirectResponse(target, status_code=303)
 

@@ -29,6 +29,16 @@ def sign_in(client, user: str, password: str = "shetu-demo") -> None:  # type: i
     assert r.status_code == 303, (user, r.status_code)
 
 
+@pytest.mark.parametrize(("user", "home"), [("admin", "/admin"), ("ministry", "/admin/demand"),
+                                             ("officer", "/officer"), ("auditor", "/auditor"),
+                                             ("worker", "/worker")])
+def test_each_role_lands_on_its_own_home_after_sign_in(client, user, home):
+    sign_in(client, user)
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == home
+    assert client.get(home).status_code == 200
+
+
 def test_admin_creates_an_agency_and_an_officer_who_can_sign_in(client, seeded):
     sign_in(client, "admin")
     until = (dt.date.today() + dt.timedelta(days=400)).isoformat()
