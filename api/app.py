@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from api.admission import AdmissionLimit, default_limit
 from api.docs import install_docs
@@ -52,6 +53,12 @@ def create_app(settings: Settings | None = None, indexer: Indexer | None = None,
                                               is None else settings.request_concurrency),
                        queue_timeout_s=settings.request_queue_timeout_s)
     install_security(app, settings)  # headers middleware, sign-in throttle
+    # Pages, stylesheets and JSON travel gzipped: a worker page's 22 KB of HTML is ~4 KB on a
+    # slow phone link (issue 13: a first visit loads in under 2 s on slow 3G). No body holds a
+    # secret token for a BREACH-style guess: the session is an HttpOnly SameSite cookie and the
+    # forms carry no token.
+    app.add_middleware(GZipMiddleware, minimum_size=500, exclude_content_types=(
+        *DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf"))
     install_error_handlers(app)
     install_page_errors(app)  # errors on page paths are pages in the reader's language
     install_openapi(app)

@@ -88,6 +88,14 @@ def _reason(ctx: jinja2.runtime.Context, item: dict) -> Markup:
     return _span(item.get("what", ""), "en", lang)
 
 
+@jinja2.pass_context
+def _asset(ctx: jinja2.runtime.Context, name: str) -> str:
+    """The content-hashed URL of a static file (``api.assets``), cached by browsers for a year."""
+    from api.assets import assets_for
+
+    return assets_for(ctx["request"].app.state.settings.cache_dir).url(name)
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              extensions=["jinja2.ext.i18n"])
@@ -97,7 +105,7 @@ def _environment() -> jinja2.Environment:
     env.globals.update({
         "money": _with_lang(fmt.money), "country": _named(names.country),
         "occupation": _named(names.occupation), "skill": _named(names.skill),
-        "job_title": _job_title,
+        "job_title": _job_title, "asset": _asset,
         "status": _localised(names.STATUSES), "role_name": _localised(names.ROLES),
         "rule": _localised(names.RULES), "fix": _localised(names.FIXES), "reason": _reason,
         "in_lang": jinja2.pass_context(lambda ctx, text, text_lang: _span(

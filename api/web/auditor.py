@@ -11,14 +11,14 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import inspect as sa_inspect
 
 from api import audit_charts, audit_views
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.i18n.render import render
 from api.routes.audit import LICENCE_PATTERN, SORT_PATTERN, agency_rows
-from api.web.common import STATIC, need
+from api.web.common import need
 from registry import service
 from registry.audit import RISK_LEVELS, access_log_query, access_log_rows
 from registry.audit_rules.overview import audit_agency
@@ -47,13 +47,6 @@ HIDDEN = frozenset({"phone", "nid_number", "password_hash", "version"})
 
 def _clean(value: str | None) -> str | None:
     return value.strip() or None if value else None
-
-
-@router.get("/static/audit.css")
-def audit_stylesheet() -> FileResponse:
-    """The audit pages' stylesheet (charts, score bars, cards on a phone)."""
-    return FileResponse(STATIC / "audit.css", media_type="text/css",
-                        headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/auditor", response_class=HTMLResponse)

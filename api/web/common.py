@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
+from api.assets import assets_for
 from api.deps import CurrentUser, current_user
 
 router = APIRouter(include_in_schema=False)
-STATIC = Path(__file__).resolve().parent.parent / "static"
-# The Bengali face (Hind Siliguri, OFL-1.1) comes from its PyPI package, fontpkg-hind-siliguri:
-# served by the app so no page shows boxes where a machine has no Bengali font, and no request
-# leaves the site (CSP font-src 'self').
-FONTS = ("HindSiliguri-Regular.ttf", "HindSiliguri-SemiBold.ttf")
 
 
 def user_or_none(request: Request, settings, session) -> CurrentUser | None:  # type: ignore[no-untyped-def]
@@ -35,25 +29,23 @@ def need(request: Request, settings, session, *roles: str) -> CurrentUser:  # ty
     return user
 
 
-@router.get("/static/shetu.css")
-def stylesheet() -> FileResponse:
-    """The pages' stylesheet (a file, so that the CSP allows no inline style)."""
-    return FileResponse(STATIC / "shetu.css", media_type="text/css",
-                        headers={"Cache-Control": "public, max-age=3600"})
+def _serve(request: Request, path: str) -> Response:
+    found = assets_for(request.app.state.settings.cache_dir).lookup(path)
+    if found is None:
+        raise HTTPException(404, f"no static file {path!r}")
+    asset, cache = found  # text is gzipped on the way out (api.app's GZipMiddleware)
+    return Response(asset.body, media_type=asset.media_type, headers={"Cache-Control": cache})
 
 
-def _font_route(name: str) -> None:
-    def font() -> FileResponse:
-        from fontpkg_hind_siliguri import ROOT
-
-        return FileResponse(ROOT / "files" / name, media_type="font/ttf",
-                            headers={"Cache-Control": "public, max-age=604800"})
-
-    font.__doc__ = f"The Bengali font file {name} (Hind Siliguri, SIL Open Font License 1.1)."
-    router.add_api_route(f"/static/fonts/{name}", font, methods=["GET"], name=f"font-{name}")
+@router.get("/static/{asset}")
+def static_file(asset: str, request: Request) -> Response:
+    """A stylesheet or script of the pages (a file, so that the CSP allows no inline style or
+    script); at its hashed name (``shetu.<hash>.css``, what pages link) cached for a year."""
+    return _serve(request, asset)
 
 
-for _name in FONTS:
-    _font_route(_name)
-
-
+@router.get("/static/fonts/{font}")
+def font_file(font: str, request: Request) -> Response:
+    """The Bengali font (Hind Siliguri cut to the Bengali block, WOFF2) and its licence,
+    ``OFL.txt`` (SIL Open Font License 1.1)."""
+    return _serve(request, f"fonts/{font}")

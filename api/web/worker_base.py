@@ -8,7 +8,7 @@ from typing import Any
 
 from babel import Locale
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from api.deps import CurrentUser
 from api.errors import validation_detail
 from api.i18n.render import render
 from api.serializers import eligible_jobs_out
-from api.web.common import STATIC, need
+from api.web.common import need
 from indexer.ranking import rank_jobs_for_worker
 from registry import portal, service
 from registry.models import JobOrder, Worker
@@ -75,17 +75,4 @@ def add_occupations(session, ix, items: list[dict]) -> None:  # type: ignore[no-
     for j in items:
         occ = ix.taxonomy.occupations.get(uris.get(j["job_order_id"]) or "")
         j["occupation_label"] = occ.label if occ else None
-
-
-def _static(name: str, media_type: str) -> None:
-    def asset() -> FileResponse:
-        return FileResponse(STATIC / name, media_type=media_type,
-                            headers={"Cache-Control": "public, max-age=3600"})
-
-    asset.__doc__ = f"The worker pages' {name}."
-    router.add_api_route(f"/static/{name}", asset, methods=["GET"], name=f"static-{name}")
-
-
-for _name, _type in (("worker.css", "text/css"), ("worker-skills.js", "text/javascript")):
-    _static(_name, _type)
 

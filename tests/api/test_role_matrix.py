@@ -74,9 +74,8 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/api/v1/taxonomy/suggest"): SIGNED_IN,
     # web pages (the session cookie carries the same token)
     ("GET", "/"): PUBLIC,
-    ("GET", "/static/shetu.css"): PUBLIC,
-    ("GET", "/static/fonts/HindSiliguri-Regular.ttf"): PUBLIC,
-    ("GET", "/static/fonts/HindSiliguri-SemiBold.ttf"): PUBLIC,
+    ("GET", "/static/{asset}"): PUBLIC,  # stylesheets and scripts, plain or content-hashed
+    ("GET", "/static/fonts/{font}"): PUBLIC,  # the Bengali font and its licence
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
     ("GET", "/officer"): frozenset({"officer", "admin"}),
@@ -101,7 +100,6 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/auditor/agencies/{agency_id}/chart.svg"): frozenset({"auditor", "admin"}),
     ("GET", "/auditor/evidence"): frozenset({"auditor", "admin"}),
     ("GET", "/auditor/access-log"): frozenset({"auditor", "admin"}),
-    ("GET", "/static/audit.css"): PUBLIC,
     # issue 13: the worker acts (API and pages; a worker only for themselves)
     ("PATCH", "/api/v1/me"): frozenset({"worker"}),
     ("GET", "/api/v1/me/completeness"): frozenset({"worker"}),
@@ -114,8 +112,6 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/api/v1/me/fee-reports"): frozenset({"worker"}),
     ("GET", "/api/v1/me/complaints"): frozenset({"worker"}),
     ("POST", "/api/v1/me/complaints"): frozenset({"worker"}),
-    ("GET", "/static/worker.css"): PUBLIC,
-    ("GET", "/static/worker-skills.js"): PUBLIC,
     ("GET", "/worker/jobs/{job_order_id}"): frozenset({"worker"}),
     ("POST", "/worker/jobs/{job_order_id}/interest"): frozenset({"worker"}),
     ("POST", "/worker/jobs/{job_order_id}/withdraw"): frozenset({"worker"}),
@@ -262,7 +258,7 @@ def facts(seeded, client, tokens) -> dict:
             "candidates": set(candidates)}
 
 
-def _path_ids(method: str, role: str, facts: dict, path: str = "") -> dict[str, int]:
+def _path_ids(method: str, role: str, facts: dict, path: str = "") -> dict[str, int | str]:
     """Path parameters that an allowed role may use (reads) or that change nothing (writes)."""
     job = facts["own_job"] if method in ("GET", "POST") else MISSING
     if path.endswith(LIFECYCLE_STEPS):
@@ -274,7 +270,8 @@ def _path_ids(method: str, role: str, facts: dict, path: str = "") -> dict[str, 
     else:
         worker = facts["worker"]
     agency = facts["agency"] if method == "GET" else MISSING
-    return {"job_order_id": job, "worker_id": worker, "agency_id": agency, "user_id": MISSING}
+    return {"job_order_id": job, "worker_id": worker, "agency_id": agency, "user_id": MISSING,
+            "asset": "shetu.css", "font": "OFL.txt"}
 
 
 def _call(client, method: str, path: str, role: str | None, token: str | None, facts: dict):  # type: ignore[no-untyped-def]

@@ -219,13 +219,27 @@ def test_sign_out_ends_the_session_for_good(client):
 
 
 def test_the_bengali_font_is_served_by_the_app(client):
-    css = client.get("/static/shetu.css").text
+    """A WOFF2 cut of Hind Siliguri under a content-hashed URL, preloaded by every page and
+    named by the stylesheet (also hashed), both cached for a year; the OFL text is linked."""
+    page = client.get("/").text
+    font = re.search(r'<link rel="preload" href="(/static/fonts/hind-siliguri-bengali\.'
+                     r'[0-9a-f]{12}\.woff2)" as="font" type="font/woff2" crossorigin>', page)
+    sheet = re.search(r'<link rel="stylesheet" href="(/static/shetu\.[0-9a-f]{12}\.css)">', page)
+    assert font and sheet, page[:600]
+    r = client.get(sheet[1])
+    assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
+    assert r.headers["content-encoding"] == "gzip"  # sent compressed (httpx unpacks it)
+    css = r.text
     urls = re.findall(r"url\(\"?([^\")]+)\"?\)", css)
-    assert urls and all(u.startswith("/static/fonts/") for u in urls)
-    assert "@font-face" in css and "U+0980-09FE" in css
-    for url in urls:
-        r = client.get(url)
-        assert r.status_code == 200 and r.headers["content-type"] == "font/ttf"
-        assert r.content[:4] == b"\x00\x01\x00\x00" and len(r.content) > 100_000
+    assert urls == [font[1]]
+    assert "@font-face" in css and "U+0980-09FE" in css and "font-display:swap" in css
+    r = client.get(font[1])
+    assert r.status_code == 200 and r.headers["content-type"] == "font/woff2"
+    assert "max-age=31536000" in r.headers["cache-control"]
+    assert r.content[:4] == b"wOF2" and 10_000 < len(r.content) < 45_000  # the TTF: 250 KB
+    stale = font[1].replace(font[1].split(".")[-2], "0" * 12)
+    assert client.get(stale).status_code == 404
+    licence = re.search(r'href="(/static/fonts/OFL\.[0-9a-f]{12}\.txt)"', page)
+    assert licence and "SIL OPEN FONT LICENSE" in client.get(licence[1]).text
     csp = client.get("/").headers["content-security-policy"]
     assert "http" not in csp and "default-src 'self'" in csp
