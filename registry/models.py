@@ -376,6 +376,7 @@ class Helpline(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     name_bn: Mapped[str | None] = mapped_column(String(200))
     number: Mapped[str] = mapped_column(String(40), nullable=False)
+    hours: Mapped[str | None] = mapped_column(String(120))  # when it answers (migration 0009)
     source: Mapped[str] = mapped_column(String(300), nullable=False)
     checked_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
 class AdminChange(Base):

@@ -146,6 +146,13 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/demand/jobs/{job_order_id}"): DEMAND_READERS,
     ("POST", "/demand/jobs/{job_order_id}/submit"): frozenset({"officer", "admin"}),
     ("POST", "/demand/jobs/{job_order_id}/close"): frozenset({"officer", "admin"}),
+    # issue 13: the admin keeps the exchange rates and helplines the worker's pages quote
+    ("GET", "/admin/rates"): frozenset({"admin"}),
+    ("POST", "/admin/rates"): frozenset({"admin"}),
+    ("GET", "/admin/helplines"): frozenset({"admin"}),
+    ("POST", "/admin/helplines"): frozenset({"admin"}),
+    ("POST", "/admin/helplines/{helpline_id}"): frozenset({"admin"}),
+    ("POST", "/admin/helplines/{helpline_id}/delete"): frozenset({"admin"}),
 }
 WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/admin", "/demand",
                 "/static/")
@@ -271,7 +278,7 @@ def _path_ids(method: str, role: str, facts: dict, path: str = "") -> dict[str, 
         worker = facts["worker"]
     agency = facts["agency"] if method == "GET" else MISSING
     return {"job_order_id": job, "worker_id": worker, "agency_id": agency, "user_id": MISSING,
-            "asset": "shetu.css", "font": "OFL.txt"}
+            "asset": "shetu.css", "font": "OFL.txt", "helpline_id": MISSING}
 
 
 def _call(client, method: str, path: str, role: str | None, token: str | None, facts: dict):  # type: ignore[no-untyped-def]

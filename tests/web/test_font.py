@@ -85,7 +85,7 @@ def test_the_cut_keeps_the_shaping_and_drops_what_the_pages_do_not_need(cut):
     assert "Indian Type Foundry" in names[0]
 
 
-def test_the_cut_is_made_once_and_the_same_every_time(seeded, tmp_path):
+def test_the_cut_is_made_once_and_the_same_every_time(tmp_path):
     from api.assets import Assets, cut_font
 
     first = Assets(tmp_path).files()[FONT].body
