@@ -9,9 +9,12 @@ is the signed-in account's, never one sent in the request.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from api.access import own_worker
 from api.deps import CurrentUser, IdPath, IfMatchDep, IndexerDep, SessionDep, require
@@ -31,7 +34,7 @@ from api.schemas_worker import (
 from api.serializers import worker_out
 from api.serializers_worker import complaint_out, fee_report_out, interest_out, worker_job_out
 from api.skill_search import suggest_skills
-from api.writes import WritesDep
+from api.writes import Writes, WritesDep
 from registry import portal, reports, service
 from registry.models import Worker
 from registry.permissions import check_worker_patch
@@ -40,6 +43,7 @@ from registry.schemas import WorkerPatch
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 WORKER = require("worker")
+T = TypeVar("T")
 
 
 def _now() -> dt.datetime:
@@ -88,55 +92,58 @@ def job(job_order_id: IdPath, session: SessionDep, ix: IndexerDep,
     return worker_job_out(wj, ix.taxonomy, today)
 
 
+# A worker's interests, fee reports and complaints are listed and filed the same way: their own
+# rows (``registry.reports.worker_reports``), and a store function called with their own id.
+def _own(session: Session, user: CurrentUser, kind: str) -> list[Any]:
+    """The signed-in worker's rows of ``kind`` (interests, fee_reports, complaints), newest
+    first."""
+    return reports.worker_reports(session, own_worker(session, user).id)[kind]
+
+
+def _file(writes: Writes, user: CurrentUser, store: Callable[..., T], *args: Any) -> T:
+    """Run ``store(session, worker_id, *args, now)`` for the signed-in worker and commit."""
+    wid = own_worker(writes.session, user).id
+    return writes.run(lambda: store(writes.session, wid, *args, _now()))
+
+
 @router.get("/interests")
 def interests(session: SessionDep, user: CurrentUser = WORKER) -> InterestList:
     """The worker's interests in job orders (active and withdrawn), newest first."""
-    rows = reports.worker_reports(session, own_worker(session, user).id)["interests"]
-    return InterestList(items=[interest_out(r) for r in rows])
+    return InterestList(items=[interest_out(r) for r in _own(session, user, "interests")])
 
 
 @router.post("/interests", status_code=status.HTTP_201_CREATED, response_model=InterestOut)
 def express(body: InterestIn, writes: WritesDep, user: CurrentUser = WORKER) -> JSONResponse:
     """Express interest in a job open to workers (201; 200 if it was already active)."""
-    wid = own_worker(writes.session, user).id
-    row, created = writes.run(lambda: reports.express_interest(
-        writes.session, wid, body.job_order_id, _now()))
+    row, created = _file(writes, user, reports.express_interest, body.job_order_id)
     return JSONResponse(interest_out(row).model_dump(mode="json"), 201 if created else 200)
 
 
 @router.post("/interests/{job_order_id}/withdraw")
 def withdraw(job_order_id: IdPath, writes: WritesDep, user: CurrentUser = WORKER) -> InterestOut:
     """Withdraw the worker's own interest in a job order (none: 404)."""
-    wid = own_worker(writes.session, user).id
-    return writes.run(lambda: interest_out(portal.withdraw_interest_in(
-        writes.session, wid, job_order_id, _now())))
+    return interest_out(_file(writes, user, portal.withdraw_interest_in, job_order_id))
 
 
 @router.get("/fee-reports")
 def fee_reports(session: SessionDep, user: CurrentUser = WORKER) -> FeeReportList:
     """The fees the worker reported and where each stands, newest first."""
-    rows = reports.worker_reports(session, own_worker(session, user).id)["fee_reports"]
-    return FeeReportList(items=[fee_report_out(r) for r in rows])
+    return FeeReportList(items=[fee_report_out(r) for r in _own(session, user, "fee_reports")])
 
 
 @router.post("/fee-reports", status_code=status.HTTP_201_CREATED)
 def report_fee(body: FeeReportIn, writes: WritesDep, user: CurrentUser = WORKER) -> FeeReportOut:
     """Report a fee paid (stored at once; the ministry's audit reads it)."""
-    wid = own_worker(writes.session, user).id
-    return writes.run(lambda: fee_report_out(reports.report_fee(writes.session, wid, body,
-                                                                _now())))
+    return fee_report_out(_file(writes, user, reports.report_fee, body))
 
 
 @router.get("/complaints")
 def complaints(session: SessionDep, user: CurrentUser = WORKER) -> ComplaintList:
     """The worker's complaints and where each stands, newest first."""
-    rows = reports.worker_reports(session, own_worker(session, user).id)["complaints"]
-    return ComplaintList(items=[complaint_out(r) for r in rows])
+    return ComplaintList(items=[complaint_out(r) for r in _own(session, user, "complaints")])
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED)
 def complain(body: ComplaintIn, writes: WritesDep, user: CurrentUser = WORKER) -> ComplaintOut:
     """File a complaint against an agency (stored at once, open)."""
-    wid = own_worker(writes.session, user).id
-    return writes.run(lambda: complaint_out(reports.file_complaint(writes.session, wid, body,
-                                                                   _now())))
+    return complaint_out(_file(writes, user, reports.file_complaint, body))
