@@ -18,6 +18,7 @@ from sqlalchemy import text
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from api.admission import AdmissionLimit, default_limit
+from api.assets import assets_for
 from api.docs import install_docs
 from api.errors import BodySizeLimit, install_error_handlers, install_openapi
 from api.i18n.render import install_page_errors
@@ -110,6 +111,7 @@ def start_up(ix: Indexer, settings: Settings) -> None:
     # Derived caches (ESCO label embeddings) are built in the background, never inside a
     # request: the taxonomy routes answer 503 with progress until they are ready.
     warm_rankers(settings)
+    assets_for(settings.cache_dir).files()  # the font's cut (about a second, once per install)
     housekeeping(settings)
 
 
