@@ -5,6 +5,9 @@ Helpers that test modules call directly live in ``tests/support.py`` (never impo
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,3 +54,15 @@ def browser():
     """Debian's chromium, headless, driven by Playwright (browser tests)."""
     with chromium() as b:
         yield b
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    """axe-core's script, from the npm package (``scripts/axe.sh``; $SHETU_AXE_JS if set)."""
+    path = os.environ.get("SHETU_AXE_JS")
+    if not path:
+        if shutil.which("npm") is None:
+            pytest.skip("npm not installed: cannot fetch axe-core")
+        path = subprocess.run(["bash", str(REPO_ROOT / "scripts" / "axe.sh")], check=True,
+                              capture_output=True, text=True, timeout=180).stdout.strip()
+    return Path(path).read_text(encoding="utf-8")

@@ -141,6 +141,13 @@ def chromium() -> Iterator[Any]:
 
 # --- Browser-test helpers (the fixtures `server` and `browser` live in tests/conftest.py) ---
 PHONE = {"width": 360, "height": 740}
+SIZES = {"phone": PHONE, "desktop": {"width": 1366, "height": 768}}
+# Run in a page after the ``axe_js`` fixture's script: axe-core's serious and critical findings.
+AXE_SERIOUS = """async () => {
+    const r = await axe.run(document, {resultTypes: ['violations']});
+    return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+      .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+}"""
 # Screenshots go where SHETU_SCREENSHOTS points (CI keeps them as artefacts), else nowhere.
 SHOTS = os.environ.get("SHETU_SCREENSHOTS")
 BROWSER_MARKS = [

@@ -8,18 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_browser_i18n import browser, fits_the_phone, pytestmark, server, shot
-from test_worker_browser import SIZES, axe_js
+from support import AXE_SERIOUS, BROWSER_MARKS, SIZES, fits_the_phone, shot
 
-__all__ = ["axe_js", "browser", "pytestmark", "server"]  # fixtures and marks of browser tests
-AXE = """async () => {
-    const r = await axe.run(document, {resultTypes: ['violations']});
-    return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-      .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-}"""
+pytestmark = BROWSER_MARKS
 
 
-def sign_in(browser, base: str, user: str, size: str, lang: str):  # type: ignore[no-untyped-def]  # noqa: F811
+def sign_in(browser, base: str, user: str, size: str, lang: str):  # type: ignore[no-untyped-def]
     ctx = browser.new_context(viewport=SIZES[size], locale="en-US",
                               is_mobile=size == "phone", has_touch=size == "phone")
     page = ctx.new_page()
@@ -35,14 +29,14 @@ def check(page, axe: str, name: str) -> None:  # type: ignore[no-untyped-def]
     assert fits_the_phone(page), f"{name}: horizontal scroll"
     assert page.locator("h1").count() == 1, f"{name}: not one h1"
     page.evaluate(axe)
-    bad = page.evaluate(AXE)
+    bad = page.evaluate(AXE_SERIOUS)
     assert not bad, f"{name}: axe-core serious/critical violations: {bad}"
     shot(page, name)
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 @pytest.mark.parametrize("lang", ["bn", "en"])
-def test_admin_keeps_rates_and_helplines_the_worker_sees(browser, server, axe_js, size, lang):  # noqa: F811
+def test_admin_keeps_rates_and_helplines_the_worker_sees(browser, server, axe_js, size, lang):
     tag = f"{size}-{lang}"
     name = f"Walk helpline {tag}"
     admin = sign_in(browser, server, "admin", size, lang)

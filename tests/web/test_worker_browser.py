@@ -13,55 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import httpx
 import pytest
-from support import CHROMIUM, chromium, shetu_server
+from support import AXE_SERIOUS, BROWSER_MARKS, SIZES, shot
 
 from registry.audit_rules.overview import audit_agency
-from registry.config import REPO_ROOT
 from registry.db import session_scope
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
-]
-SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 768}}
-SHOTS = os.environ.get("SHETU_SCREENSHOTS")
+pytestmark = BROWSER_MARKS
 # WebPageTest's "3G Slow" profile: 400 kbit/s down and up, 400 ms round trip.
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
            "uploadThroughput": 400_000 / 8}
 PASSWORD = "shetu-demo"
-
-
-@pytest.fixture(scope="module")
-def axe_js() -> str:
-    path = os.environ.get("SHETU_AXE_JS")
-    if not path:
-        if shutil.which("npm") is None:
-            pytest.skip("npm not installed: cannot fetch axe-core")
-        path = subprocess.run(["bash", str(REPO_ROOT / "scripts" / "axe.sh")], check=True,
-                              capture_output=True, text=True, timeout=180).stdout.strip()
-    return Path(path).read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def server(seeded):
-    """The app served by ``shetu serve`` on this module's seeded registry."""
-    seeded["indexer"].backend.close()  # flush the index for the server process
-    with shetu_server(seeded["settings"].var_dir) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless, driven by Playwright."""
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +37,6 @@ def api(server):
     with httpx.Client(base_url=server, headers={
             "Authorization": f"Bearer {r.json()['access_token']}"}) as c:
         yield c
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 SMALL_TARGETS = """() => [...document.querySelectorAll(
@@ -98,11 +56,7 @@ def check_page(page, axe_js: str, name: str) -> None:  # type: ignore[no-untyped
     small = page.evaluate(SMALL_TARGETS)
     assert not small, f"{name}: touch targets under 44 px: {small[:5]}"
     page.evaluate(axe_js)
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-          .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-    }""")
+    result = page.evaluate(AXE_SERIOUS)
     assert not result, f"{name}: axe-core serious/critical violations: {result}"
     shot(page, name)
 
