@@ -6,8 +6,10 @@ the admin audit trail (``admin_changes``, ``registry.accounts.record_change``).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -161,3 +163,21 @@ def _fields(row: Helpline) -> dict[str, Any]:
     out = {f: getattr(row, f) for f in HelplineIn.model_fields}
     out["checked_on"] = out["checked_on"].isoformat()
     return out
+
+
+HELPLINES_CSV = Path(__file__).resolve().parent / "data" / "helplines.csv"
+SEEDER = Who("shetu seed", "system")
+
+
+def seed_helplines(session: Session, path: Path = HELPLINES_CSV) -> int:
+    """Add the sourced helplines of ``registry/data/helplines.csv`` to an empty helplines table
+    (the demo seed; each row is validated like the admin's form and recorded in the audit
+    trail as the seed's). Returns how many were added."""
+    if session.scalar(select(Helpline.id).limit(1)) is not None:
+        return 0
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [HelplineIn(**{k: v for k, v in r.items() if k in HelplineIn.model_fields})
+                for r in csv.DictReader(f)]
+    for body in rows:
+        add_helpline(session, SEEDER, body)
+    return len(rows)

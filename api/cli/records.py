@@ -33,6 +33,7 @@ def seed(ctx: typer.Context,
     from matcher.taxonomy import load_taxonomy
     from registry.db import session_scope
     from registry.migrate import upgrade
+    from registry.reference import seed_helplines
     from registry.seed import create_demo_users, insert_dataset, is_empty
     from training.synthetic import generate
 
@@ -51,6 +52,7 @@ def seed(ctx: typer.Context,
                         agencies=agencies, employers=max(10, agencies * 2))
         counts = insert_dataset(session, data)
         users = create_demo_users(session) if s.demo_accounts else {}
+        counts["helplines"] = seed_helplines(session)
     typer.echo("seeded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for name, what in users.items():
         typer.echo(f"demo account {name!r} ({what})")

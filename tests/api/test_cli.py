@@ -42,6 +42,18 @@ def test_seed_is_deterministic(var, tmp_path):
     assert a == b and len(a) == 25
 
 
+def test_seed_adds_the_sourced_helplines_once(var):
+    db = sqlite3.connect(var / "shetu.db")
+    rows = db.execute("select number, source, checked_on from helplines order by id").fetchall()
+    assert [r[0] for r in rows] == ["16135", "+880 9610 102030"]
+    assert all(r[1].startswith("https://") and r[2] for r in rows)  # each with where it is from
+    trail = db.execute("select username, action from admin_changes where entity = 'helpline'"
+                       ).fetchall()
+    assert trail == [("shetu seed", "create")] * 2
+    shetu(var, "seed", "--if-empty")
+    assert db.execute("select count(*) from helplines").fetchone()[0] == 2
+
+
 def test_seeding_a_non_empty_database_is_refused(var):
     r = shetu(var, "seed", check=False)
     assert r.returncode == 1 and "already has records" in r.stderr
