@@ -181,3 +181,23 @@ def seed_helplines(session: Session, path: Path = HELPLINES_CSV) -> int:
     for body in rows:
         add_helpline(session, SEEDER, body)
     return len(rows)
+
+
+RATES_CSV = Path(__file__).resolve().parent / "data" / "exchange_rates.csv"
+
+
+def seed_rates(session: Session, path: Path = RATES_CSV) -> int:
+    """Add the sourced, dated rates of ``registry/data/exchange_rates.csv`` that are not stored
+    yet (the demo seed: Bangladesh Bank's US-dollar reference rate and the pegged currencies
+    derived from it; newer than the migration's approximate seed, so the pages quote them).
+    Each is validated like the admin's form and recorded in the audit trail."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [RateIn(**r) for r in csv.DictReader(f)]
+    added = 0
+    for body in rows:
+        if session.scalar(select(ExchangeRate.id).where(
+                ExchangeRate.currency == body.currency,
+                ExchangeRate.rate_date == body.rate_date)) is None:
+            add_rate(session, SEEDER, body)
+            added += 1
+    return added

@@ -33,7 +33,7 @@ def seed(ctx: typer.Context,
     from matcher.taxonomy import load_taxonomy
     from registry.db import session_scope
     from registry.migrate import upgrade
-    from registry.reference import seed_helplines
+    from registry.reference import seed_helplines, seed_rates
     from registry.seed import create_demo_users, insert_dataset, is_empty
     from training.synthetic import generate
 
@@ -53,6 +53,7 @@ def seed(ctx: typer.Context,
         counts = insert_dataset(session, data)
         users = create_demo_users(session) if s.demo_accounts else {}
         counts["helplines"] = seed_helplines(session)
+        counts["exchange rates"] = seed_rates(session)
     typer.echo("seeded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for name, what in users.items():
         typer.echo(f"demo account {name!r} ({what})")

@@ -54,6 +54,18 @@ def test_seed_adds_the_sourced_helplines_once(var):
     assert db.execute("select count(*) from helplines").fetchone()[0] == 2
 
 
+def test_seed_quotes_the_sourced_dated_rates_over_the_approximate_ones(var):
+    db = sqlite3.connect(var / "shetu.db")
+    usd, sar = (db.execute("select bdt_per_unit, rate_date, source from exchange_rates where "
+                           "currency = ? order by rate_date desc limit 1", (c,)).fetchone()
+                for c in ("USD", "SAR"))
+    assert usd[:2] == (122.31, "2025-05-19") and "Bangladesh Bank" in usd[2]
+    assert sar[0] == round(122.31 / 3.75, 2) and "peg 3.75" in sar[2]
+    # floating currencies keep the migration's labelled approximate figure
+    myr = db.execute("select source from exchange_rates where currency = 'MYR'").fetchall()
+    assert len(myr) == 1 and myr[0][0].startswith("Seed (approximate")
+
+
 def test_seeding_a_non_empty_database_is_refused(var):
     r = shetu(var, "seed", check=False)
     assert r.returncode == 1 and "already has records" in r.stderr
