@@ -40,8 +40,8 @@ def is_applicant(session: Session, agency_id: int | None, worker_id: int) -> boo
 
 
 def is_candidate(worker: Worker, job: JobOrder, today: dt.date) -> bool:
-    """Return whether a consenting worker is eligible for a matchable job order."""
-    return bool(worker.consent) and job_is_matchable(job, today) and not eligibility.check(
+    """Return whether an active, consenting worker is eligible for a matchable job order."""
+    return worker.active is not False and bool(worker.consent) and job_is_matchable(job, today) and not eligibility.check(
         worker_facts(worker), job_facts(job))
 
 
@@ -52,7 +52,7 @@ def agency_may_see_worker(session: Session, agency_id: int | None, worker: Worke
         return False
     if is_applicant(session, agency_id, worker.id):
         return True
-    if not worker.consent:
+    if not worker.consent or worker.active is False:
         return False
     jobs = session.scalars(select(JobOrder).where(JobOrder.agency_id == agency_id,
                                                   JobOrder.status == JOB_VERIFIED,

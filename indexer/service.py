@@ -215,10 +215,22 @@ class Indexer:
             return self.worker_docs(cast(Sequence[Worker], rows))
         return self.job_docs(cast(Sequence[JobOrder], rows))
 
+    def _searchable(self, index: str, rows: list[Any], drop: bool) -> list[Any]:
+        """The rows that belong in the index: a deactivated worker does not (its document is
+        deleted, at its version, when ``drop``: a later reactivation's version brings it back)."""
+        if index != WORKERS:
+            return rows
+        for w in rows:
+            if w.active is False and drop:
+                self.backend.delete(index, w.id, w.version)
+        return [w for w in rows if w.active is not False]
+
     def _write_isolated(self, s: Session, index: str, ids: Sequence[int],
-                        write: Callable[[str, Sequence[Document]], int]
+                        write: Callable[[str, Sequence[Document]], int], drop: bool = True
                         ) -> tuple[int, int, dict[int, str]]:
         """Load, build and write the records' documents as one batch; if that fails, one by one.
+
+        Deactivated workers are left out, and with ``drop`` deleted from the live index.
 
         Returns (records found, documents written, ``{id: error}`` of the records that failed
         to load, build or be written). Transient errors (:class:`SearchUnavailableError`)
@@ -228,7 +240,8 @@ class Indexer:
             return 0, 0, {}
         model = Worker if index == WORKERS else JobOrder
         try:
-            rows = list(s.scalars(select(model).where(model.id.in_(ids))))
+            rows = self._searchable(index, list(s.scalars(select(model).where(model.id.in_(ids)))),
+                                    drop)
             docs = self._build(rows)
             return len(rows), write(index, docs) if docs else 0, {}
         except SearchUnavailableError:
@@ -241,6 +254,7 @@ class Indexer:
             try:
                 rows = list(s.scalars(select(model).where(model.id == doc_id)))
                 found += len(rows)
+                rows = self._searchable(index, rows, drop)
                 docs = self._build(rows)
                 written += write(index, docs) if docs else 0
             except SearchUnavailableError:
@@ -268,7 +282,7 @@ class Indexer:
                 for start in range(0, len(ids), batch):
                     chunk = ids[start:start + batch]
                     found, written, bad = self._write_isolated(
-                        s, index, chunk, lambda _i, docs: rebuild.upsert(docs))
+                        s, index, chunk, lambda _i, docs: rebuild.upsert(docs), drop=False)
                     n += written
                     failed += len(bad)
                     if progress:
@@ -291,7 +305,10 @@ class Indexer:
         out = {}
         with self.sessions() as s:
             for index, model in ((WORKERS, Worker), (JOBS, JobOrder)):
-                reg = dict(s.execute(select(model.id, model.version)).all())
+                q = select(model.id, model.version)
+                if model is Worker:  # a deactivated worker is not in the index
+                    q = q.where(Worker.active.is_(True))
+                reg = dict(s.execute(q).all())
                 idx = self.backend.versions(index)
                 d = Drift()
                 d.missing = sorted(set(reg) - set(idx))

@@ -96,13 +96,16 @@ def why_not_matchable(job: JobOrder, today: dt.date) -> list[str]:
         status = licence_status(job.agency, today)
         if status != LICENCE_VALID:
             reasons.append(f"agency licence is {status}")
+    if job.employer is not None and job.employer.active is False:
+        reasons.append("employer is deactivated")
     return reasons
 
 
 def job_is_matchable(job: JobOrder, today: dt.date) -> bool:
     """A job order is matchable only if verified, not expired, and its agency licensed."""
     return (job_is_verified(job) and job.deadline >= today
-            and job.agency is not None and licence_is_valid(job.agency, today))
+            and job.agency is not None and licence_is_valid(job.agency, today)
+            and (job.employer is None or job.employer.active is not False))
 
 
 def fee_flags(fee_paid_bdt: float | None, ceiling_bdt: int | None) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from registry.vocab import APPLIED, COMPLAINT_OPEN, JOB_DRAFT, LICENCE_VALID
@@ -80,6 +81,9 @@ class Employer(Versioned, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     country: Mapped[str] = mapped_column(String(80), nullable=False)
     sector: Mapped[str | None] = mapped_column(String(120))
+    # A deactivated employer's job orders are not matchable (registry.compliance).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true(),
+                                         nullable=False)
 
 
 class Worker(Versioned, Base):
@@ -109,6 +113,9 @@ class Worker(Versioned, Base):
     self_description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     bmet_registration: Mapped[str | None] = mapped_column(String(40))
     consent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # A deactivated worker is not in the search index: never matched, searched or counted.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true(),
+                                         nullable=False)
 
 
 class JobOrder(Versioned, Base):

@@ -335,3 +335,22 @@ class OutcomeIn(InModel):
 
     worker_id: Id
     status: OutcomeStatus
+
+
+class EmployerIn(InModel):
+    """A foreign employer (the admin adds one before its job orders)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    country: str = Field(min_length=2, max_length=80)
+    sector: str | None = Field(default=None, max_length=120)
+
+
+class EmployerPatch(InModel):
+    """A partial update of an employer; ``active`` false makes its job orders unmatchable."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    country: str | None = Field(default=None, min_length=2, max_length=80)
+    sector: str | None = Field(default=None, max_length=120)
+    active: bool | None = None
+
+    NOT_NULL = frozenset({"active", "country", "name"})

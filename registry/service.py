@@ -58,6 +58,8 @@ def write_with_retry(session: Session, work: Callable[[], T],
 
 
 def _outbox(session: Session, obj: Any, op: str) -> None:
+    if type(obj) not in ENTITY:  # not indexed itself (an employer): nothing to write
+        return
     session.add(OutboxEvent(entity=ENTITY[type(obj)], entity_id=obj.id, version=obj.version, op=op))
 
 
@@ -119,9 +121,11 @@ def update(session: Session, model: type, obj_id: int, patch: BaseModel | dict[s
     obj.version = obj.version + 1
     session.flush()
     _outbox(session, obj, "upsert")
-    if model is Agency:
-        # A licence change changes whether its job orders are matchable: re-index them.
-        for job in session.scalars(select(JobOrder).where(JobOrder.agency_id == obj.id)):
+    if model in (Agency, Employer):
+        # A licence change or an employer's deactivation changes whether its job orders are
+        # matchable: re-index them.
+        owner = JobOrder.agency_id if model is Agency else JobOrder.employer_id
+        for job in session.scalars(select(JobOrder).where(owner == obj.id)):
             job.version += 1
             session.flush()
             _outbox(session, job, "upsert")

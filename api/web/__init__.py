@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, admin_reference, auditor, common, demand, officer, session, worker
+from api.web import (
+    admin,
+    admin_records,
+    admin_reference,
+    auditor,
+    common,
+    demand,
+    officer,
+    session,
+    worker,
+)
 
 router = APIRouter(include_in_schema=False)
-for _module in (common, session, officer, worker, auditor, admin, admin_reference, demand):
+for _module in (common, session, officer, worker, auditor, admin, admin_records, admin_reference,
+                demand):
     router.include_router(_module.router)
 
 __all__ = ["router"]

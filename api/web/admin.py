@@ -4,16 +4,17 @@ verification queue, the admin audit trail. Each change goes through the services
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.deps import CurrentUser, IdPath, IndexerDep, SessionDep, SettingsDep
 from api.i18n.render import render
 from api.routes.demand import actor_of, now
+from api.web.admin_forms import submit, who
 from api.web.common import need
 from api.writes import Writes
 from registry import accounts, demand, intake, service
@@ -26,17 +27,6 @@ router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _who(user: CurrentUser) -> accounts.Who:
-    return accounts.Who(user.username, user.role)
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-
-
-def _done(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -71,14 +61,8 @@ def create_user(request: Request, settings: SettingsDep, session: SessionDep,
                 agency_id: Annotated[str, Form(max_length=12)] = ""):  # type: ignore[no-untyped-def]
     """Add an account (an officer with their agency)."""
     user = need(request, settings, session, "admin")
-    try:
-        agency = int(agency_id) if agency_id.strip() else None
-        Writes(session, ix).run(lambda: accounts.create_user(
-            session, _who(user), username, password, role, agency))
-    except (ValueError, LookupError) as exc:
-        session.rollback()
-        return _users_page(request, session, user, str(exc), 422)
-    return _done("/admin/users")
+    return _user_change(request, session, ix, user, agency_id, lambda agency: accounts.create_user(
+        session, who(user), username, password, role, agency))
 
 
 @router.post("/admin/users/{user_id}", response_model=None)
@@ -89,16 +73,25 @@ def update_user(user_id: IdPath, request: Request, settings: SettingsDep, sessio
                 disabled: Annotated[str, Form(max_length=5)] = ""):  # type: ignore[no-untyped-def]
     """Change an account: role, the officer's agency, a new password, disable or enable."""
     user = need(request, settings, session, "admin")
-    try:
-        agency = int(agency_id) if agency_id.strip() else None
-        flag = {"yes": True, "no": False}.get(disabled)
-        Writes(session, ix).run(lambda: accounts.update_user(
-            session, _who(user), user_id, role=role or None, agency_id=agency,
-            password=password or None, disabled=flag))
-    except (ValueError, LookupError) as exc:
-        session.rollback()
-        return _users_page(request, session, user, str(exc), 422)
-    return _done("/admin/users")
+    flag = {"yes": True, "no": False}.get(disabled)
+    return _user_change(request, session, ix, user, agency_id, lambda agency: accounts.update_user(
+        session, who(user), user_id, role=role or None, agency_id=agency,
+        password=password or None, disabled=flag))
+
+
+def _user_change(request: Request, session: SessionDep, ix: IndexerDep, user: CurrentUser,
+                 agency_id: str, change: Callable[[int | None], object]) -> Response:
+    """The user forms' one shape: read the agency, make the change through ``Writes``, back to
+    the list; a refusal is the list again with its message (422), nothing stored."""
+    def work() -> object:
+        agency = agency_id.strip()
+        if agency and not (agency.isdigit() and len(agency) <= 9):
+            raise InvalidRecordError("agency_id: choose an agency from the list")
+        return change(int(agency) if agency else None)
+
+    return submit(session, ix, work,
+                  lambda err, code: _users_page(request, session, user, err, code),
+                  "/admin/users")
 
 
 # -- agencies -----------------------------------------------------------------------------------
@@ -121,45 +114,20 @@ def create_agency(request: Request, settings: SettingsDep, session: SessionDep,
                   licence_number: Annotated[str, Form(max_length=40)] = "",
                   licence_valid_until: Annotated[str, Form(max_length=10)] = "",
                   district: Annotated[str, Form(max_length=40)] = ""):  # type: ignore[no-untyped-def]
-    """Add an agency (the API's AgencyIn rules)."""
+    """Add an agency (the API's AgencyIn rules); edits are on its own page (admin_records)."""
     user = need(request, settings, session, "admin")
-    try:
-        body = AgencyIn(name=name, licence_number=licence_number,
-                        licence_valid_until=licence_valid_until,  # type: ignore[arg-type]
-                        district=district or None)
-    except ValidationError as exc:
-        return _agencies_page(request, session, user, _first_error(exc), 422)
 
     def work() -> None:
+        body = AgencyIn.model_validate({"name": name, "licence_number": licence_number,
+                                        "licence_valid_until": licence_valid_until,
+                                        "district": district or None})
         agency = service.create(session, Agency, body)
-        accounts.record_change(session, _who(user), "create", "agency", agency.id,
+        accounts.record_change(session, who(user), "create", "agency", agency.id,
                                body.model_dump(mode="json"))
 
-    try:
-        Writes(session, ix).run(work)
-    except (ValueError, LookupError) as exc:
-        session.rollback()
-        return _agencies_page(request, session, user, str(exc), 409)
-    return _done("/admin/agencies")
-
-
-@router.post("/admin/agencies/{agency_id}", response_model=None)
-def update_agency(agency_id: IdPath, request: Request, settings: SettingsDep,
-                  session: SessionDep, ix: IndexerDep,
-                  licence_status: Annotated[str, Form(max_length=20)] = ""):  # type: ignore[no-untyped-def]
-    """Suspend, cancel or restore a licence (deactivating an agency); its job orders follow."""
-    user = need(request, settings, session, "admin")
-    if licence_status not in ("valid", "suspended", "cancelled"):
-        return _agencies_page(request, session, user, "licence_status: valid, suspended or "
-                              "cancelled", 422)
-
-    def work() -> None:
-        service.update(session, Agency, agency_id, {"licence_status": licence_status})
-        accounts.record_change(session, _who(user), "update", "agency", agency_id,
-                               {"licence_status": licence_status})
-
-    Writes(session, ix).run(work)
-    return _done("/admin/agencies")
+    return submit(session, ix, work,
+                  lambda err, code: _agencies_page(request, session, user, err, code),
+                  "/admin/agencies")
 
 
 # -- the ministry's verification queue ------------------------------------------------------------
@@ -185,18 +153,15 @@ def decide(job_order_id: IdPath, request: Request, settings: SettingsDep, sessio
     """Verify or reject one submitted job order (registry.demand, as the API)."""
     user = need(request, settings, session, "ministry", "admin")
     to = {"verify": "verified", "reject": "rejected"}.get(decision)
-    try:
+
+    def work() -> object:
         if to is None:
             raise InvalidRecordError("decision: verify or reject")
-        Writes(session, ix).run(lambda: demand.transition(
-            session, job_order_id, to, actor_of(user), now(), reason))
-    except (ValueError, LookupError, PermissionError) as exc:
-        session.rollback()
-        return _queue_page(request, session, user, str(exc), 422)
-    return _done("/admin/demand")
+        return demand.transition(session, job_order_id, to, actor_of(user), now(), reason)
 
-
-
+    return submit(session, ix, work,
+                  lambda err, _code: _queue_page(request, session, user, err, 422),
+                  "/admin/demand")
 
 
 # -- bulk intake (the same registry.intake as `shetu import`) -----------------------------------
@@ -236,7 +201,7 @@ def import_upload(request: Request, settings: SettingsDep, session: SessionDep,
             def work() -> intake.ImportResult:
                 out = intake.import_csv(session, kind, text, username=user.username,  # type: ignore[arg-type]
                                         role=user.role)
-                accounts.record_change(session, _who(user), "import", kind, None,
+                accounts.record_change(session, who(user), "import", kind, None,
                                        {"file": file.filename, "rows": out.rows,
                                         "created": out.created, "bad": out.bad})
                 return out

@@ -153,6 +153,21 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/admin/helplines"): frozenset({"admin"}),
     ("POST", "/admin/helplines/{helpline_id}"): frozenset({"admin"}),
     ("POST", "/admin/helplines/{helpline_id}/delete"): frozenset({"admin"}),
+    # the admin's record pages (issue 12): edit and deactivate workers, employers, job orders;
+    # edit agencies
+    ("GET", "/admin/workers"): frozenset({"admin"}),
+    ("GET", "/admin/workers/{worker_id}"): frozenset({"admin"}),
+    ("POST", "/admin/workers/{worker_id}"): frozenset({"admin"}),
+    ("POST", "/admin/workers/{worker_id}/active"): frozenset({"admin"}),
+    ("GET", "/admin/employers"): frozenset({"admin"}),
+    ("POST", "/admin/employers"): frozenset({"admin"}),
+    ("GET", "/admin/employers/{employer_id}"): frozenset({"admin"}),
+    ("POST", "/admin/employers/{employer_id}"): frozenset({"admin"}),
+    ("POST", "/admin/employers/{employer_id}/active"): frozenset({"admin"}),
+    ("GET", "/admin/agencies/{agency_id}"): frozenset({"admin"}),
+    ("GET", "/admin/job-orders/{job_order_id}"): frozenset({"admin"}),
+    ("POST", "/admin/job-orders/{job_order_id}"): frozenset({"admin"}),
+    ("POST", "/admin/job-orders/{job_order_id}/close"): frozenset({"admin"}),
 }
 WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/admin", "/demand",
                 "/static/")
@@ -278,7 +293,8 @@ def _path_ids(method: str, role: str, facts: dict, path: str = "") -> dict[str, 
         worker = facts["worker"]
     agency = facts["agency"] if method == "GET" else MISSING
     return {"job_order_id": job, "worker_id": worker, "agency_id": agency, "user_id": MISSING,
-            "asset": "shetu.css", "font": "OFL.txt", "helpline_id": MISSING}
+            "asset": "shetu.css", "font": "OFL.txt", "helpline_id": MISSING,
+            "employer_id": MISSING}
 
 
 def _call(client, method: str, path: str, role: str | None, token: str | None, facts: dict):  # type: ignore[no-untyped-def]
