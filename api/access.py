@@ -41,8 +41,8 @@ def is_applicant(session: Session, agency_id: int | None, worker_id: int) -> boo
 
 def is_candidate(worker: Worker, job: JobOrder, today: dt.date) -> bool:
     """Return whether an active, consenting worker is eligible for a matchable job order."""
-    return worker.active is not False and bool(worker.consent) and job_is_matchable(job, today) and not eligibility.check(
-        worker_facts(worker), job_facts(job))
+    return (worker.active is not False and bool(worker.consent) and job_is_matchable(job, today)
+            and not eligibility.check(worker_facts(worker), job_facts(job)))
 
 
 def agency_may_see_worker(session: Session, agency_id: int | None, worker: Worker,
