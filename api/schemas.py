@@ -112,6 +112,10 @@ class JobOrderOut(Out):
     matchable: bool
     why_not_matchable: list[str] = Field(description="why it cannot be matched today, in "
                                          "plain sentences (empty when it can)")
+    why_not_matchable_codes: list[str] = Field(
+        default=[], description="the same reasons as stable codes, in the same order "
+        "(status_draft, status_submitted, status_rejected, status_expired, status_closed, "
+        "not_verified, deadline_passed, no_agency, licence_not_valid, employer_inactive)")
     version: int
 
 

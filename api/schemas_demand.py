@@ -53,6 +53,8 @@ class JobHistoryOut(BaseModel):
     status: JobStatus
     matchable: bool
     why_not_matchable: list[str]
+    why_not_matchable_codes: list[str] = Field(default=[], description="the same reasons as "
+                                               "stable codes (as JobOrderOut's)")
     demand_letter: DemandLetterOut
     transitions: list[TransitionOut]
 

@@ -31,7 +31,7 @@ from registry.compliance import (
     job_is_verified,
     licence_status,
 )
-from registry.demand import effective_status, why_not_matchable
+from registry.demand import effective_status, not_matchable_reasons
 from registry.models import Agency, JobOrder, Worker
 
 PRIVATE_WORKER_FIELDS = ("phone", "nid_number", "passport_number", "bmet_registration")
@@ -47,6 +47,7 @@ def agency_out(a: Agency, today: dt.date) -> AgencyOut:
 
 def job_out(j: JobOrder, today: dt.date) -> JobOrderOut:
     """Return a job order with its verification and matchability."""
+    reasons = not_matchable_reasons(j, today)
     return JobOrderOut(
         id=j.id, title=j.title, destination=j.destination,
         status=effective_status(j, today),  # type: ignore[arg-type]
@@ -61,8 +62,8 @@ def job_out(j: JobOrder, today: dt.date) -> JobOrderOut:
         medical_required=j.medical_required, demand_letter_attested=j.demand_letter_attested,
         recruitment_permission=j.recruitment_permission, deadline=j.deadline,
         verified=job_is_verified(j) and j.deadline >= today,
-        matchable=job_is_matchable(j, today), why_not_matchable=why_not_matchable(j, today),
-        version=j.version)
+        matchable=job_is_matchable(j, today), why_not_matchable=[r.text for r in reasons],
+        why_not_matchable_codes=[r.code for r in reasons], version=j.version)
 
 
 def worker_out(w: Worker, *, private: bool) -> WorkerOut:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -44,6 +46,9 @@ from registry.models import JobOrder, OutboxEvent, Worker
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 MAX_ATTEMPTS = 5  # an event failing this many drains is set aside (processed, logged)
+# Vectors of texts seen lately, kept to encode a text once per run of writes (a bulk import's
+# rows without free text share a few texts): 10,000 × 384 floats = 15 MiB at most.
+VECTOR_CACHE = 10_000
 _ENTITY_OF = {WORKERS: "worker", JOBS: "job_order"}
 
 
@@ -73,6 +78,9 @@ class Indexer:
         self._taxonomy = taxonomy
         self.sessions = get_sessionmaker(settings.database_url)
         self._ready = False
+        self.unique_texts = True  # encode each distinct text once (see encode)
+        self._vectors: dict[str, Any] = {}  # text → vector of texts seen lately, oldest first
+        self._cache_lock = threading.Lock()
 
     @property
     def encoder(self) -> TextEncoder:
@@ -96,11 +104,36 @@ class Indexer:
             self._ready = True
 
     # -- documents ----------------------------------------------------------------------------
+    def encode(self, texts: list[str]) -> Any:
+        """Encode texts in one batch, each distinct text once.
+
+        A bulk import repeats texts (rows without free text give the same few texts); the same
+        text always gives the same vector, so each is encoded once and its vector shared.
+        ``unique_texts = False`` encodes every text as given (the benchmark's baseline).
+        """
+        batch_size = self.settings.encoder_batch_size
+        if not self.unique_texts:
+            return self.encoder.encode(texts, batch_size=batch_size)
+        distinct = list(dict.fromkeys(texts))
+        with self._cache_lock:
+            have = {t: self._vectors[t] for t in distinct if t in self._vectors}
+        todo = [t for t in distinct if t not in have]
+        if todo:
+            fresh = dict(zip(todo, self.encoder.encode(todo, batch_size=batch_size), strict=True))
+            have.update(fresh)
+            with self._cache_lock:
+                self._vectors.update(fresh)
+                while len(self._vectors) > VECTOR_CACHE:  # the oldest first
+                    self._vectors.pop(next(iter(self._vectors)))
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        out = np.stack([have[t] for t in texts])
+        return out
+
     def worker_docs(self, workers: Sequence[Worker]) -> list[Document]:
         """Build worker documents with embeddings (encoded in one batch)."""
         docs = [worker_document(w, self.taxonomy, None) for w in workers]
-        vecs = self.encoder.encode([d.text for d in docs],
-                                   batch_size=self.settings.encoder_batch_size)
+        vecs = self.encode([d.text for d in docs])
         for d, v in zip(docs, vecs, strict=True):
             d.vector = v
         self._infer_experience(workers, docs)
@@ -124,8 +157,7 @@ class Indexer:
         """Build job order documents with embeddings."""
         today = today or dt.date.today()
         docs = [job_document(j, self.taxonomy, None, today) for j in jobs]
-        vecs = self.encoder.encode([d.text for d in docs],
-                                   batch_size=self.settings.encoder_batch_size)
+        vecs = self.encode([d.text for d in docs])
         for d, v in zip(docs, vecs, strict=True):
             d.vector = v
         return docs
@@ -160,7 +192,8 @@ class Indexer:
                 done = [e.id for e in events if (e.entity, e.entity_id) not in failures]
                 if done:
                     s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done))
-                              .values(processed_at=now))
+                              .values(processed_at=now)
+                              .execution_options(synchronize_session=False))
                 for e in bad:
                     attempts = (e.attempts or 0) + 1
                     values: dict = {"attempts": attempts}

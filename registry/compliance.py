@@ -78,27 +78,46 @@ def job_is_verified(job: JobOrder) -> bool:
             and bool(job.recruitment_permission))
 
 
-def why_not_matchable(job: JobOrder, today: dt.date) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a job order is not matchable: a stable ``code`` (pages show it in their language,
+    ``api.i18n.names.NOT_MATCHABLE``), the English ``text`` (the API's), and the values the
+    sentence names (``date``, ``status``)."""
+
+    code: str
+    text: str
+    date: dt.date | None = None
+    status: str | None = None
+
+
+def not_matchable_reasons(job: JobOrder, today: dt.date) -> list[Reason]:
     """Return why the job order cannot be matched on ``today`` (empty when it can).
 
-    A job order is matchable only if its demand is verified, its deadline has not passed and
-    its agency's licence is in force.
+    A job order is matchable only if its demand is verified, its deadline has not passed, its
+    agency's licence is in force and its employer is active.
     """
     reasons = []
     if not job_is_verified(job):
-        reasons.append("demand not verified (attested demand letter and recruitment "
-                       "permission needed)")
+        reasons.append(Reason("not_verified", "demand not verified (attested demand letter and "
+                                              "recruitment permission needed)"))
     if job.deadline < today:
-        reasons.append(f"deadline {job.deadline.isoformat()} has passed")
+        reasons.append(Reason("deadline_passed", f"deadline {job.deadline.isoformat()} has passed",
+                              date=job.deadline))
     if job.agency is None:
-        reasons.append("no agency")
+        reasons.append(Reason("no_agency", "no agency"))
     else:
         status = licence_status(job.agency, today)
         if status != LICENCE_VALID:
-            reasons.append(f"agency licence is {status}")
+            reasons.append(Reason("licence_not_valid", f"agency licence is {status}",
+                                  status=status))
     if job.employer is not None and job.employer.active is False:
-        reasons.append("employer is deactivated")
+        reasons.append(Reason("employer_inactive", "employer is deactivated"))
     return reasons
+
+
+def why_not_matchable(job: JobOrder, today: dt.date) -> list[str]:
+    """Return why the job order cannot be matched on ``today``, in English (empty when it can)."""
+    return [r.text for r in not_matchable_reasons(job, today)]
 
 
 def job_is_matchable(job: JobOrder, today: dt.date) -> bool:

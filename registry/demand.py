@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.compliance import licence_is_valid
-from registry.compliance import why_not_matchable as compliance_reasons
+from registry.compliance import Reason, licence_is_valid
+from registry.compliance import not_matchable_reasons as compliance_reasons
 from registry.models import JobOrder, JobOrderTransition, OutboxEvent
 from registry.report_schemas import DemandLetterIn
 from registry.service import ForbiddenError, InvalidRecordError, get
@@ -204,14 +204,22 @@ _WHY_STATUS = {
 }
 
 
-def why_not_matchable(job: JobOrder, today: dt.date) -> list[str]:
-    """Why the job order cannot be matched on ``today``, in plain sentences (empty: it can)."""
+def not_matchable_reasons(job: JobOrder, today: dt.date) -> list[Reason]:
+    """Why the job order cannot be matched on ``today``, each with its stable code (empty: it
+    can). The lifecycle's status comes first (code ``status_<status>``), then the compliance
+    reasons it does not already say."""
     status = effective_status(job, today)
-    reasons = [_WHY_STATUS[status]] if status in _WHY_STATUS else []
+    reasons = ([Reason(f"status_{status}", _WHY_STATUS[status], date=job.deadline)]
+               if status in _WHY_STATUS else [])
     for r in compliance_reasons(job, today):
-        if r.startswith("demand not verified") and reasons:
+        if r.code == "not_verified" and reasons:
             continue  # the lifecycle sentence says it more exactly
-        if r.startswith("deadline") and status == JOB_EXPIRED:
+        if r.code == "deadline_passed" and status == JOB_EXPIRED:
             continue
         reasons.append(r)
     return reasons
+
+
+def why_not_matchable(job: JobOrder, today: dt.date) -> list[str]:
+    """Why the job order cannot be matched on ``today``, in plain English (empty: it can)."""
+    return [r.text for r in not_matchable_reasons(job, today)]

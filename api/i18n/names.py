@@ -45,6 +45,21 @@ RULES: dict[str, str] = {
     "medical": N_("medical FIT result"), "ntvqf_level": N_("NTVQF level"),
     "language": N_("language"), "bmet_registration": N_("BMET registration"),
 }
+# Why a job order is not matchable (registry.compliance / registry.demand reason codes).
+NOT_MATCHABLE: dict[str, str] = {
+    "status_draft": N_("Demand not verified: it is a draft; its agency has not submitted the "
+                       "demand letter."),
+    "status_submitted": N_("Demand not verified yet: its demand letter awaits ministry staff."),
+    "status_rejected": N_("Demand not verified: ministry staff rejected its demand letter."),
+    "status_expired": N_("Its deadline, %(date)s, has passed (expired)."),
+    "status_closed": N_("Its agency closed it."),
+    "not_verified": N_("Demand not verified (an attested demand letter and a recruitment "
+                       "permission are needed)."),
+    "deadline_passed": N_("Its deadline, %(date)s, has passed."),
+    "no_agency": N_("It has no agency."),
+    "licence_not_valid": N_("Its agency is not licensed: %(status)s."),
+    "employer_inactive": N_("Its employer is deactivated."),
+}
 # What a worker can do about a failed rule, in words a worker can act on.
 FIXES: dict[str, str] = {
     "age": N_("No fix: the age band is set by law."),

@@ -96,6 +96,21 @@ def _asset(ctx: jinja2.runtime.Context, name: str) -> str:
     return assets_for(ctx["request"].app.state.settings.cache_dir).url(name)
 
 
+@jinja2.pass_context
+def _why(ctx: jinja2.runtime.Context, reason: Any) -> Markup:
+    """Why a job order is not matchable (a ``registry.compliance.Reason``), in the page's
+    language; a reason with no catalog message keeps its English text, marked as English."""
+    lang = ctx.get("lang", "en")
+    message = names.NOT_MATCHABLE.get(reason.code)
+    if message is None:
+        return _span(reason.text, "en", lang)
+    tr = translations(lang)
+    status = names.STATUSES.get(reason.status or "")
+    return escape(tr.gettext(message) % {
+        "date": fmt.date(reason.date, lang) if reason.date else "",
+        "status": tr.gettext(status) if status else (reason.status or "")})
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              extensions=["jinja2.ext.i18n"])
@@ -108,6 +123,7 @@ def _environment() -> jinja2.Environment:
         "job_title": _job_title, "asset": _asset,
         "status": _localised(names.STATUSES), "role_name": _localised(names.ROLES),
         "rule": _localised(names.RULES), "fix": _localised(names.FIXES), "reason": _reason,
+        "why": _why,
         "in_lang": jinja2.pass_context(lambda ctx, text, text_lang: _span(
             text, text_lang, ctx.get("lang", "en"))),
     })

@@ -124,10 +124,12 @@ def close(job_order_id: IdPath, body: ReasonIn, writes: WritesDep,
 
 def history_of(session: SessionDep, job: JobOrder, today: dt.date) -> JobHistoryOut:
     """A job order's lifecycle as the API and the pages show it."""
+    reasons = demand.not_matchable_reasons(job, today)
     return JobHistoryOut(
         job_order_id=job.id, status=demand.effective_status(job, today),  # type: ignore[arg-type]
         matchable=job_is_matchable(job, today),
-        why_not_matchable=demand.why_not_matchable(job, today),
+        why_not_matchable=[r.text for r in reasons],
+        why_not_matchable_codes=[r.code for r in reasons],
         demand_letter=DemandLetterOut(
             attestation_number=job.attestation_number, attestation_date=job.attestation_date,
             attesting_mission=job.attesting_mission,

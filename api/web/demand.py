@@ -89,6 +89,7 @@ def _job_page(request: Request, session: SessionDep, user: CurrentUser, job_orde
     job = visible_job(session, user, job_order_id)
     return render(request, "demand_job.html", {
         "job": job, "h": history_of(session, job, dt.date.today()), "error": error,
+        "reasons": demand.not_matchable_reasons(job, dt.date.today()),
         "may_submit": user.role in AGENCY_ROLES and job.status in ("draft", "rejected"),
         "may_close": user.role in AGENCY_ROLES and JOB_CLOSED in JOB_TRANSITIONS[job.status],
         "names": JOB_STATUSES,

@@ -22,7 +22,8 @@ from api.web import officer_pipeline, officer_worker
 from api.web.common import need
 from api.web.officer_candidates import CandidateFilters, candidate_page, filters_dep
 from registry import pipeline
-from registry.compliance import job_is_matchable, why_not_matchable
+from registry.compliance import job_is_matchable
+from registry.demand import not_matchable_reasons
 from registry.models import JobOrder, Worker
 from registry.reports import interests_for_job
 from registry.service import InvalidRecordError
@@ -113,7 +114,7 @@ def officer_job(job_order_id: IdPath, request: Request, settings: SettingsDep,  
     user = need(request, settings, session, "officer", "admin")
     job = visible_job(session, user, job_order_id)
     today = dt.date.today()
-    reasons = why_not_matchable(job, today)
+    reasons = not_matchable_reasons(job, today)
     cands = candidate_page(session, ix, user, job, filters) if not reasons else None
     steps = pipeline.entries(session, job.id)
     interests = interests_for_job(session, job.id)

@@ -128,6 +128,13 @@ def test_employer_add_edit_deactivate_makes_its_orders_unmatchable(client, beare
     assert got["matchable"] is False
     assert client.get(f"/api/v1/job-orders/{job_id}/candidates", headers=bearer
                       ).status_code == 409
+    assert got["why_not_matchable_codes"] == ["employer_inactive"]  # English text + a code
+    assert got["why_not_matchable"] == ["employer is deactivated"]
+    for path in (f"/officer/jobs/{job_id}", f"/demand/jobs/{job_id}"):  # the reason, in Bangla
+        bn = client.get(path + "?lang=bn").text
+        assert "এর নিয়োগকর্তা নিষ্ক্রিয়।" in bn and "employer is deactivated" not in bn, path
+        assert unmarked_english(bn) == [], (path, unmarked_english(bn)[:10])
+    assert "Its employer is deactivated." in client.get(f"/officer/jobs/{job_id}?lang=en").text
     actions = [a for a, _ in _trail(seeded, "employer", employer)]
     assert actions[-2:] == ["update", "deactivate"]
     client.post(f"/admin/employers/{employer}/active", data={"active": "yes"})
