@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from api.deps import CurrentUser, IdPath, IndexerDep, SessionDep, SettingsDep
 from api.i18n.render import render
 from api.routes.demand import actor_of, now
-from api.web.admin_forms import submit, who
+from api.web.admin_forms import listing, submit, who
 from api.web.common import need
 from api.writes import Writes
 from registry import accounts, demand, intake, service
@@ -97,8 +97,11 @@ def _user_change(request: Request, session: SessionDep, ix: IndexerDep, user: Cu
 # -- agencies -----------------------------------------------------------------------------------
 def _agencies_page(request: Request, session: SessionDep, user: CurrentUser, error: str | None,
                    status_code: int = 200) -> HTMLResponse:
-    agencies = list(session.scalars(select(Agency).order_by(Agency.name).limit(1000)))
-    return render(request, "admin_agencies.html", {"agencies": agencies, "error": error},
+    found = listing(request, session, select(Agency), (Agency.name, Agency.id),
+                    lambda stmt, q: stmt.where(or_(
+                        func.lower(Agency.name).like(f"%{q.lower()}%"),
+                        func.lower(Agency.licence_number).like(f"%{q.lower()}%"))))
+    return render(request, "admin_agencies.html", {"found": found, "error": error},
                   user=user, status_code=status_code, headers=NO_STORE)
 
 

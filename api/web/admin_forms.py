@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser
@@ -110,6 +112,31 @@ def version_of(form: Any) -> int | None:
 def page_number(raw: str | None) -> int:
     """A 1-based page number from the query (bad or out of range: the first page)."""
     return int(raw) if raw and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else 1
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a searched list: its rows, the search, where it is, how many in all."""
+
+    rows: list[Any]
+    q: str
+    page: int
+    pages: int
+    total: int
+    path: str
+
+
+def listing(request: Request, session: Session, stmt: Any, order: Any,
+            search: Callable[[Any, str], Any]) -> Listing:
+    """Page ``stmt`` (filtered by ``search`` with the query's ``q``) by ``order``."""
+    q = str(request.query_params.get("q", ""))[:MAX_QUERY].strip()
+    page = page_number(request.query_params.get("page"))
+    if q:
+        stmt = search(stmt, q)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(*order).offset((page - 1) * PAGE_SIZE)
+                                .limit(PAGE_SIZE)))
+    return Listing(rows, q, page, max(1, -(-total // PAGE_SIZE)), total, request.url.path)
 
 
 def submit(session: Session, ix: Indexer, work: Callable[[], Any], page: Page,

@@ -26,13 +26,11 @@ from api.i18n.names import JOB_STATUSES
 from api.i18n.render import render
 from api.routes.demand import actor_of, now
 from api.web.admin_forms import (
-    MAX_QUERY,
     N_,
-    PAGE_SIZE,
     Field,
     changed,
     form_values,
-    page_number,
+    listing,
     submit,
     version_of,
     who,
@@ -135,15 +133,14 @@ def _shown(f: Field, value: Any) -> str:
     return str(value)
 
 
-def _search(kind: Kind, q: str) -> Any:
-    stmt = select(kind.model)
-    if q:
+def _search(kind: Kind) -> Callable[[Any, str], Any]:
+    def where(stmt: Any, q: str) -> Any:
         like = f"%{q.lower()}%"
         conds = [func.lower(cast(getattr(kind.model, c), String)).like(like) for c in kind.search]
         if q.isdigit() and len(q) <= 9:
             conds.append(kind.model.id == int(q))
-        stmt = stmt.where(or_(*conds))
-    return stmt
+        return stmt.where(or_(*conds))
+    return where
 
 
 # -- the pages -----------------------------------------------------------------------------------
@@ -151,16 +148,10 @@ def list_page(request: Request, session: Session, user: Any, kind: Kind,
               error: str | None = None, status_code: int = 200,
               values: dict[str, str] | None = None) -> HTMLResponse:
     """One page of a kind's records, searched by ``q``, with a form to add one (employers)."""
-    q = str(request.query_params.get("q", ""))[:MAX_QUERY].strip()
-    page = page_number(request.query_params.get("page"))
-    stmt = _search(kind, q)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(kind.model.id.desc())
-                                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    found = listing(request, session, select(kind.model), (kind.model.id.desc(),), _search(kind))
     return render(request, "admin_records.html", {
-        "kind": kind, "rows": rows, "q": q, "page": page, "total": total,
-        "pages": max(1, -(-total // PAGE_SIZE)), "error": error, "values": values or {},
-        "shown": _shown}, user=user, status_code=status_code, headers=NO_STORE)
+        "kind": kind, "found": found, "error": error, "values": values or {}},
+        user=user, status_code=status_code, headers=NO_STORE)
 
 
 def record_page(request: Request, session: Session, user: Any, kind: Kind, record_id: int,

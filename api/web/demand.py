@@ -11,13 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from api.access import visible_job
 from api.deps import CurrentUser, IdPath, IndexerDep, SessionDep, SettingsDep
 from api.i18n.names import JOB_STATUSES
 from api.i18n.render import render
 from api.routes.demand import actor_of, history_of, now, submit_job
+from api.web.admin_forms import listing
 from api.web.common import need
 from api.writes import Writes
 from registry import accounts, demand, letters, service
@@ -33,9 +34,12 @@ READERS = ("officer", "auditor", "ministry", "admin")
 
 def _list_page(request: Request, session: SessionDep, user: CurrentUser, error: str | None,
                status_code: int = 200) -> HTMLResponse:
-    jobs = list(session.scalars(select(JobOrder).order_by(JobOrder.id.desc()).limit(200)))
+    found = listing(request, session, select(JobOrder), (JobOrder.id.desc(),),
+                    lambda stmt, q: stmt.where(or_(
+                        func.lower(JobOrder.title).like(f"%{q.lower()}%"),
+                        func.lower(JobOrder.destination).like(f"%{q.lower()}%"))))
     return render(request, "admin_jobs.html", {
-        "jobs": jobs, "status_of": demand.effective_status, "names": JOB_STATUSES,
+        "found": found, "status_of": demand.effective_status, "names": JOB_STATUSES,
         "agencies": list(session.scalars(select(Agency).order_by(Agency.name))),
         "employers": list(session.scalars(select(Employer).order_by(Employer.name).limit(500))),
         "error": error}, user=user, status_code=status_code, headers=NO_STORE)

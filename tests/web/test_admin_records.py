@@ -201,6 +201,13 @@ def test_lists_search_and_page(client, seeded):
     found = client.get("/admin/workers", params={"q": w.full_name})
     assert f"/admin/workers/{w.id}" in found.text and 'rel="next"' not in found.text
     assert client.get("/admin/workers?page=abc").status_code == 200  # bad page: the first
+    with _db(seeded) as s:
+        job = s.scalars(select(JobOrder).order_by(JobOrder.id)).first()
+        agency = s.scalars(select(Agency).order_by(Agency.id)).first()
+    found = client.get("/admin/job-orders", params={"q": job.title}).text
+    assert f"/admin/job-orders/{job.id}" in found
+    found = client.get("/admin/agencies", params={"q": agency.licence_number}).text
+    assert found.count('class="card"') == 2  # the add form and the one agency
 
 
 def test_record_pages_in_bangla_have_no_unmarked_english(client, seeded):
