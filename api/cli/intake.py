@@ -34,6 +34,10 @@ def import_cmd(ctx: typer.Context,
         raise typer.Exit(2)
     s = settings(ctx)
     upgrade(s.database_url)
+    # The model loads while the rows are validated and written (see start_indexer).
+    from api.cli.records import _drain_with_progress, start_indexer
+
+    ready = start_indexer(s) if index else None
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -56,10 +60,8 @@ def import_cmd(ctx: typer.Context,
         typer.echo(f"... and {result.bad - MAX_SHOWN} more bad rows", err=True)
     typer.echo(f"{result.rows} rows: {result.created} created, {result.unchanged} unchanged "
                f"(already imported), {result.bad} bad")
-    if index and result.created:
-        from api.cli.records import _drain_with_progress
-
-        _drain_with_progress(s)
+    if ready is not None and result.created:
+        _drain_with_progress(s, ready())
     if result.bad:
         raise typer.Exit(1)
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from tqdm import tqdm
 
 from api.cli.context import indexer, settings
 from registry.config import Settings
+
+if TYPE_CHECKING:
+    from indexer.service import Indexer
 
 # Outbox events indexed per batch after an import: one encode call, one index commit and one
 # journal fsync per batch (bench/import.py: at 64 and 512 a batch, commits cost more than at 2000).
@@ -74,12 +79,39 @@ def bulk_drain(ix: Any) -> None:
         ix.backend.flush_interval_s = max(ix.backend.flush_interval_s, BULK_SNAPSHOT_S)
 
 
-def _drain_with_progress(s: Settings) -> None:
+def start_indexer(s: Settings) -> Callable[[], Indexer]:
+    """Build the indexer (its encoder and taxonomy loaded) in a background thread; return a
+    call that waits for it. ``shetu import`` loads the model while it validates and writes
+    rows, instead of after (loading torch and the model took as long as writing 100,000 rows)."""
+    box: dict[str, Any] = {}
+
+    def load() -> None:
+        try:
+            ix = indexer(s)
+            ix.encoder.encode(["warm up"])
+            _ = ix.taxonomy
+            box["ix"] = ix
+        except BaseException as exc:  # noqa: BLE001 — raised again in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=load, name="load-indexer", daemon=True)
+    thread.start()
+
+    def ready() -> Indexer:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return cast("Indexer", box["ix"])
+
+    return ready
+
+
+def _drain_with_progress(s: Settings, ix: Indexer | None = None) -> None:
     from sqlalchemy import func, select
 
     from registry.models import OutboxEvent
 
-    ix = indexer(s)
+    ix = ix or indexer(s)
     bulk_drain(ix)
     with ix.sessions() as session:
         pending = session.scalar(select(func.count(OutboxEvent.id))
