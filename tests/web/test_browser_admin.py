@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from support import BROWSER_MARKS, PDF_LETTER, fits_the_phone, phone, shot
+from support import BROWSER_MARKS, PDF_LETTER, SIZES, fits_the_phone, phone, shot
 
 pytestmark = BROWSER_MARKS
 PASSWORD = "walk-password-42"
@@ -87,13 +87,10 @@ def test_admin_to_matchable_walk(browser, server, tmp_path):
         "main")  # the history: who submitted, who verified
 
 
-DESKTOP = {"width": 1366, "height": 768}
-
-
 def _both_sizes(browser, page_url: str, name: str) -> None:  # type: ignore[no-untyped-def]
     """Screenshot a page at 1366×768 and 360×740 (signed in as admin in each context); the
     phone-sized one must not scroll sideways."""
-    desk = browser.new_context(viewport=DESKTOP, locale="en-US")
+    desk = browser.new_context(viewport=SIZES["desktop"], locale="en-US")
     for ctx, suffix in ((desk, "desktop"), (phone(browser, "en-US"), "360")):
         page = ctx.new_page()
         _sign_in(page, page_url.split("/admin")[0], "admin")
@@ -104,7 +101,7 @@ def _both_sizes(browser, page_url: str, name: str) -> None:  # type: ignore[no-u
         ctx.close()
 
 
-def test_admin_edits_and_deactivates_records(browser, server):  # noqa: F811 — pytest fixtures
+def test_admin_edits_and_deactivates_records(browser, server):
     admin = phone(browser, "en-US").new_page()
     _sign_in(admin, server, "admin")
     admin.goto(server + "/admin/workers")
