@@ -72,7 +72,7 @@ class Agency(Versioned, Base):
 
 
 class Employer(Versioned, Base):
-    """A foreign employer that sends demand letters."""
+    """A foreign employer that sends demand letters (inactive: its orders are not matchable)."""
 
     __tablename__ = "employers"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -81,13 +81,13 @@ class Employer(Versioned, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     country: Mapped[str] = mapped_column(String(80), nullable=False)
     sector: Mapped[str | None] = mapped_column(String(120))
-    # A deactivated employer's job orders are not matchable (registry.compliance).
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true(),
                                          nullable=False)
 
 
 class Worker(Versioned, Base):
-    """A prospective migrant worker's profile (identity fields never leave the registry)."""
+    """A prospective migrant worker's profile (identity fields never leave the registry; an
+    inactive worker is not in the search index: never matched, searched or counted)."""
 
     __tablename__ = "workers"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -113,7 +113,6 @@ class Worker(Versioned, Base):
     self_description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     bmet_registration: Mapped[str | None] = mapped_column(String(40))
     consent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    # A deactivated worker is not in the search index: never matched, searched or counted.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true(),
                                          nullable=False)
 
