@@ -176,7 +176,8 @@ def seed_helplines(session: Session, path: Path = HELPLINES_CSV) -> int:
     if session.scalar(select(Helpline.id).limit(1)) is not None:
         return 0
     with path.open(encoding="utf-8", newline="") as f:
-        rows = [HelplineIn(**{k: v for k, v in r.items() if k in HelplineIn.model_fields})
+        rows = [HelplineIn.model_validate({k: v for k, v in r.items()
+                                           if k in HelplineIn.model_fields})
                 for r in csv.DictReader(f)]
     for body in rows:
         add_helpline(session, SEEDER, body)
@@ -192,7 +193,7 @@ def seed_rates(session: Session, path: Path = RATES_CSV) -> int:
     derived from it; newer than the migration's approximate seed, so the pages quote them).
     Each is validated like the admin's form and recorded in the audit trail."""
     with path.open(encoding="utf-8", newline="") as f:
-        rows = [RateIn(**r) for r in csv.DictReader(f)]
+        rows = [RateIn.model_validate(r) for r in csv.DictReader(f)]
     added = 0
     for body in rows:
         if session.scalar(select(ExchangeRate.id).where(
