@@ -8,6 +8,7 @@ number or picks a name's language itself.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -111,12 +112,36 @@ def _why(ctx: jinja2.runtime.Context, reason: Any) -> Markup:
         "status": tr.gettext(status) if status else (reason.status or "")})
 
 
+def change_lines(detail: str | None) -> list[str]:
+    """An audit-trail row's detail as lines a person reads: ``field: before → after`` for an
+    update's changed fields, ``field: value`` otherwise (the stored JSON, never interpreted
+    beyond that; a detail that is not a JSON object is shown as it is)."""
+    try:
+        data = json.loads(detail or "{}")
+    except ValueError:
+        return [detail or ""]
+    if not isinstance(data, dict):
+        return [str(data)]
+
+    def show(v: Any) -> str:
+        return "—" if v in (None, "", []) else (", ".join(map(str, v)) if isinstance(v, list)
+                                                 else str(v))
+
+    out = []
+    for k, v in data.items():
+        if isinstance(v, list) and len(v) == 2 and not any(isinstance(x, dict) for x in v):
+            out.append(f"{k.replace('_', ' ')}: {show(v[0])} → {show(v[1])}")
+        else:
+            out.append(f"{k.replace('_', ' ')}: {show(v)}")
+    return out
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update({"num": _with_lang(fmt.number), "taka": _with_lang(fmt.taka),
-                        "date": _with_lang(fmt.date)})
+                        "date": _with_lang(fmt.date), "change_lines": change_lines})
     env.globals.update({
         "money": _with_lang(fmt.money), "country": _named(names.country),
         "occupation": _named(names.occupation), "skill": _named(names.skill),

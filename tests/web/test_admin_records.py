@@ -85,7 +85,8 @@ def test_worker_edit_validation_stale_form_and_trail(client, seeded):
         assert s.get(Worker, wid).full_name == "Rahim Edited"
     action, detail = _trail(seeded, "worker", wid)[-1]
     assert action == "update" and detail["full_name"] == [name, "Rahim Edited"]
-    assert "Rahim Edited" in client.get(f"/admin/workers/{wid}").text  # the record's trail
+    # the record's trail, in words: the field, what it was, what it is now
+    assert f"full name: {name} → Rahim Edited" in client.get(f"/admin/workers/{wid}").text
 
 
 def test_deactivated_worker_leaves_the_candidates_and_comes_back(client, bearer, seeded):
