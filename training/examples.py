@@ -116,3 +116,9 @@ def write_examples(examples: Iterable[Example], path: Path) -> Path:
         for e in examples:
             fh.write(json.dumps(asdict(e), ensure_ascii=False) + "\n")
     return path
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Read examples written by :func:`write_examples` (same order)."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [Example(**json.loads(line)) for line in fh if line.strip()]
