@@ -1,22 +1,30 @@
 """Fine-tune the sentence encoder on taxonomy pairs (and, optionally, recorded outcomes).
 
-    shetu train encoder --max-minutes 20              # the documented run (CPU)
+    shetu train encoder --max-minutes 20              # a new run (CPU)
+    shetu train encoder --resume [DIR] --max-minutes 20   # continue it: the runs add up
     python -m training.finetune --max-steps 30 --eval-tasks ""   # a smoke run
 
 The run reads as numbered steps (sentence-transformers' training examples do the same):
 
-1. Build the pairs (``training.datasets``): train split, dev split, evaluation texts held out.
+1. Build the pairs (``training.datasets``): train split, dev split, evaluation texts held out;
+   optionally replace half the title examples' negatives with the base model's confusions
+   (``--mine-negatives``, ``training.mining``). Saved with the run (``train.jsonl.gz``,
+   ``dev.jsonl.gz``, ``run.json``: the data manifest and the training arguments), so a resumed
+   run reads exactly the same stream.
 2. Load the base encoder (the packaged MiniLM, offline) and evaluate it: dev MRR (dev anchors →
    the preferred labels of all ESCO occupations) and the matching-quality tasks
-   (``training.eval_tasks``, default ``talentclef-a`` and ``esco-altlabels``).
-3. Train with MultipleNegativesRankingLoss (in-batch negatives + one hard negative per anchor),
-   AdamW, linear warm-up then linear decay over the *time* budget, until ``--max-minutes`` or
-   ``--max-steps``.
-4. Evaluate the trained encoder the same way.
-5. Save ``var/models/<name>-<timestamp>/``: ``model/`` (a sentence-transformers directory),
-   ``metrics.json`` (before/after, loss curve), ``manifest.json`` (git commit, data
-   fingerprints and counts, arguments, library versions), ``train.jsonl.gz`` (the exact
-   examples) and ``meta.json`` (what ``shetu models list`` shows).
+   (``training.eval_tasks``, default ``talentclef-a`` and ``esco-altlabels``). Resumed runs skip
+   this and load the last checkpoint instead.
+3. Train (``training.train_loop``): MultipleNegativesRankingLoss (in-batch negatives + one hard
+   negative per anchor) or its cached (GradCache) form, AdamW, a step-based LR schedule, until
+   ``--max-minutes`` or ``--max-steps`` for this run (or SIGINT/SIGTERM), with a checkpoint
+   (``training.checkpoint``) every ``--checkpoint-every`` steps and at the end.
+4. Evaluate the trained encoder the same way (skipped when a signal stopped the run).
+5. Save the run directory ``var/models/<name>-<timestamp>/``: ``model/`` (a sentence-transformers
+   directory), ``metrics.json`` (before, after, one record per run: steps, examples seen,
+   losses, load average, figures), ``manifest.json`` (git commit, data fingerprints and counts,
+   arguments, totals, library versions), ``meta.json`` (what ``shetu models list`` shows) and
+   ``checkpoints/``.
 """
 
 from __future__ import annotations

@@ -23,12 +23,30 @@ def _log(msg: str) -> None:
 @train_app.command("encoder")
 def train_encoder(
     ctx: typer.Context,
-    max_minutes: Annotated[float, typer.Option(help="training time budget (evaluation extra)")]
-    = 20.0,
-    max_steps: Annotated[int | None, typer.Option(help="stop after this many batches")] = None,
+    run_dir: Annotated[str | None, typer.Argument(
+        metavar="[DIR]", help="with --resume: the run directory to continue")] = None,
+    resume: Annotated[bool, typer.Option(
+        help="continue a run (DIR, or the newest NAME-* run) from its last checkpoint; keeps "
+             "that run's examples and training arguments")] = False,
+    max_minutes: Annotated[float, typer.Option(help="this run's training time (evaluation "
+                                                    "extra)")] = 20.0,
+    max_steps: Annotated[int | None, typer.Option(help="this run: at most this many batches")]
+    = None,
     name: Annotated[str, typer.Option(help="artefact name prefix")] = "minilm-shetu",
     batch_size: Annotated[int, typer.Option(min=2)] = 32,
     lr: Annotated[float, typer.Option(help="peak learning rate")] = 5e-5,
+    loss: Annotated[str, typer.Option(help="mnrl, or cached (GradCache: big batches, little "
+                                           "memory)")] = "mnrl",
+    mini_batch_size: Annotated[int, typer.Option(min=1, help="cached loss: texts a forward "
+                                                             "pass")] = 32,
+    schedule_steps: Annotated[int, typer.Option(min=1, help="LR decays linearly to 5 % over "
+                                                            "this many steps")] = 3000,
+    checkpoint_every: Annotated[int, typer.Option(min=1)] = 100,
+    mine_negatives: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="share of title examples given a negative mined from the base "
+                               "model's confusions")] = 0.0,
+    skillsets: Annotated[bool, typer.Option(help="add title → essential-skills pairs "
+                                                 "(JobBERT)")] = True,
     outcomes: Annotated[bool, typer.Option(help="add recorded outcome pairs (job → worker)")]
     = False,
     eval_tasks: Annotated[str, typer.Option(help="comma-separated eval tasks ('' for none)")]
@@ -39,19 +57,38 @@ def train_encoder(
     threads: Annotated[int | None, typer.Option(help="torch threads (default: half the cores)")]
     = None,
 ) -> None:
-    """Fine-tune the encoder on ESCO/O*NET pairs; evaluate before and after; save an artefact."""
-    from training.finetune import DEFAULT_SOURCES, finetune, summarise
+    """Fine-tune the encoder on ESCO/O*NET pairs (or continue a run); save an artefact."""
+    from pathlib import Path
 
+    from training.finetune import DEFAULT_SOURCES, finetune, summarise
+    from training.train_loop import LOSSES
+
+    if run_dir and not resume:
+        typer.echo("error: DIR is only read with --resume", err=True)
+        raise typer.Exit(2)
+    if loss not in LOSSES:
+        typer.echo(f"error: --loss must be one of {', '.join(LOSSES)} (got {loss!r})", err=True)
+        raise typer.Exit(2)
     s = settings(ctx)
-    sources = [*DEFAULT_SOURCES, *(["outcome"] if outcomes else [])]
-    out = finetune(s, name=name, max_minutes=max_minutes, max_steps=max_steps,
-                   batch_size=batch_size, lr=lr, sources=sources, max_examples=max_examples,
-                   eval_tasks=[t for t in eval_tasks.split(",") if t], eval_limit=eval_limit,
-                   threads=threads, log=_log)
+    sources = [*DEFAULT_SOURCES, *(["esco-skillset"] if skillsets else []),
+               *(["outcome"] if outcomes else [])]
+    try:
+        out = finetune(s, name=name, resume=Path(run_dir) if run_dir else resume,
+                       max_minutes=max_minutes, max_steps=max_steps, batch_size=batch_size,
+                       lr=lr, loss=loss,
+                       mini_batch_size=mini_batch_size, schedule_steps=schedule_steps,
+                       checkpoint_every=checkpoint_every, mine_negatives=mine_negatives,
+                       sources=sources, max_examples=max_examples,
+                       eval_tasks=[t for t in eval_tasks.split(",") if t],
+                       eval_limit=eval_limit, threads=threads, log=_log)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: --resume: {exc}", err=True)
+        raise typer.Exit(2) from exc
     metrics = json.loads((out / "metrics.json").read_text())
     for k, v in summarise(metrics).items():
         typer.echo(f"{k}: {v}")
-    typer.echo(f"saved {out.name} (activate with: shetu models activate {out.name})")
+    typer.echo(f"saved {out.name} (activate with: shetu models activate {out.name}; continue "
+               f"with: shetu train encoder --resume {out})")
 
 
 @train_app.command("reranker")

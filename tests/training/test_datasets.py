@@ -20,10 +20,12 @@ from training.datasets import (
 )
 from training.eval_tasks import EvalContext, read_bangla_set
 
+ALL_TAXONOMY = ("esco-alt", "onet-title", "esco-skill", "esco-skillset")
+
 
 @pytest.fixture(scope="module")
 def pairs(taxonomy):
-    return build_pairs(taxonomy, DATA_DIR, seed=0)
+    return build_pairs(taxonomy, DATA_DIR, seed=0, sources=ALL_TAXONOMY)
 
 
 def _texts(examples):
@@ -31,7 +33,8 @@ def _texts(examples):
 
 
 def test_pairs_come_from_every_taxonomy_source(pairs) -> None:
-    assert {"esco-alt", "onet-title", "esco-skill"} <= set(pairs.counts)
+    assert {"esco-alt", "onet-title", "onet-reported", "esco-skill", "esco-skillset"} <= \
+        set(pairs.counts)
     assert len(pairs.train) > 20_000 and len(pairs.dev) > 500
     e = next(x for x in pairs.train if x.source == "esco-alt")
     assert e.anchor and e.positive and e.negative and norm(e.positive) != norm(e.negative)
@@ -83,3 +86,32 @@ def test_recorded_outcomes_become_job_to_worker_pairs(seeded, taxonomy) -> None:
     ex = list(outcome_pairs(seeded["settings"].database_url, taxonomy, random.Random(0)))
     assert ex and all(e.source == "outcome" for e in ex)
     assert all(e.positive != e.negative for e in ex)
+
+
+def test_reported_titles_and_skill_sets_are_what_they_claim(pairs, taxonomy) -> None:
+    import csv
+
+    path = DATA_DIR / "taxonomy" / "onet-27.0" / "Sample of Reported Titles.txt"
+    with open(path, encoding="utf-8", newline="") as fh:
+        reported = {norm(r["Reported Job Title"]) for r in csv.DictReader(fh, delimiter="\t")}
+    rep = [e for e in pairs.train if e.source == "onet-reported"]
+    assert len(rep) > 3000 and all(norm(e.anchor) in reported for e in rep)
+    sets = [e for e in pairs.train if e.source == "esco-skillset"][:200]
+    assert sets
+    for e in sets:
+        mine = {taxonomy.skill_label(s) for s in taxonomy.essential[e.key]}
+        assert sum(label in e.positive for label in mine) >= min(6, len(mine))
+        assert norm(e.anchor) in {norm(x) for x in (taxonomy.occupations[e.key].label,
+                                                      *taxonomy.occupations[e.key].alt_labels)}
+
+
+def test_a_mined_negative_that_is_an_evaluation_text_is_dropped(taxonomy) -> None:
+    from dataclasses import replace
+
+    tc_query = sorted(talentclef_texts(DATA_DIR)[0])[0]
+    plain = build_pairs(taxonomy, DATA_DIR, seed=0, sources=("esco-alt",))
+    poisoned = build_pairs(taxonomy, DATA_DIR, seed=0, sources=("esco-alt",),
+                           miner=lambda ex: [replace(e, negative=tc_query) for e in ex[:50]]
+                           + ex[50:])
+    assert poisoned.dropped_eval >= plain.dropped_eval + 40
+    assert tc_query not in _texts(poisoned.train) | _texts(poisoned.dev)
