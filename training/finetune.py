@@ -129,9 +129,6 @@ def run_eval_tasks(settings: Any, model_ref: str, tasks: Sequence[str], limit: i
 # Training runs (new or resumed)
 # --------------------------------------------------------------------------------------------
 
-RUN_ARGS = ("base", "batch_size", "lr", "warmup_steps", "schedule_steps", "loss",
-            "mini_batch_size", "sources", "max_examples", "seed", "mine_negatives")
-
 
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
@@ -168,7 +165,8 @@ def _new_run(settings: Any, out: Path, args: dict[str, Any], tax: Taxonomy, dev_
 
         def miner(ex: list[Example]) -> list[Example]:
             return mine_negatives(model, ex, tax, share=args["mine_negatives"],
-                                  related=related, seed=args["seed"], log=log)
+                                  related=related, seed=args["seed"],
+                                  max_anchors=args.get("mine_max_anchors"), log=log)
     sources = args["sources"]
     pairs: PairSet = build_pairs(tax, settings.data_dir, sources=sources,
                                  database_url=settings.database_url if "outcome" in sources
@@ -193,7 +191,8 @@ def finetune(settings: Any, *, name: str = "minilm-shetu", base: str = PACKAGED,
              warmup_steps: int = 30, schedule_steps: int = 3000, loss: str = "mnrl",
              mini_batch_size: int = 32, checkpoint_every: int = 100,
              sources: Sequence[str] = DEFAULT_SOURCES, max_examples: int | None = None,
-             mine_negatives: float = 0.0, eval_tasks: Sequence[str] = DEFAULT_TASKS,
+             mine_negatives: float = 0.0, mine_max_anchors: int | None = 10_000,
+             eval_tasks: Sequence[str] = DEFAULT_TASKS,
              eval_limit: int | None = None, models_dir: Path | None = None, seed: int = 0,
              threads: int | None = None, dev_queries: int = DEV_QUERIES,
              log: Log = print) -> Path:
@@ -233,7 +232,8 @@ def finetune(settings: Any, *, name: str = "minilm-shetu", base: str = PACKAGED,
         args = {"base": base, "batch_size": batch_size, "lr": lr, "warmup_steps": warmup_steps,
                 "schedule_steps": schedule_steps, "loss": loss,
                 "mini_batch_size": mini_batch_size, "sources": list(sources),
-                "max_examples": max_examples, "seed": seed, "mine_negatives": mine_negatives}
+                "max_examples": max_examples, "seed": seed, "mine_negatives": mine_negatives,
+                "mine_max_anchors": mine_max_anchors}
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = mdir / f"{name}-{stamp}"
         out.mkdir(parents=True, exist_ok=False)
@@ -326,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--schedule-steps", type=int, default=3000)
     ap.add_argument("--checkpoint-every", type=int, default=100)
     ap.add_argument("--mine-negatives", type=float, default=0.0)
+    ap.add_argument("--mine-max-anchors", type=int, default=10_000)
     ap.add_argument("--sources", default=",".join(DEFAULT_SOURCES))
     ap.add_argument("--max-examples", type=int, default=None)
     ap.add_argument("--eval-tasks", default=",".join(DEFAULT_TASKS))
@@ -342,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
              max_minutes=a.max_minutes, max_steps=a.max_steps, batch_size=a.batch_size,
              lr=a.lr, loss=a.loss, mini_batch_size=a.mini_batch_size,
              schedule_steps=a.schedule_steps, checkpoint_every=a.checkpoint_every,
-             mine_negatives=a.mine_negatives, sources=[s for s in a.sources.split(",") if s],
+             mine_negatives=a.mine_negatives, mine_max_anchors=a.mine_max_anchors,
+             sources=[s for s in a.sources.split(",") if s],
              max_examples=a.max_examples, eval_tasks=[t for t in a.eval_tasks.split(",") if t],
              eval_limit=a.eval_limit, dev_queries=a.dev_queries, threads=a.threads,
              warmup_steps=a.warmup_steps, models_dir=a.models_dir,

@@ -45,6 +45,8 @@ def train_encoder(
     mine_negatives: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="share of title examples given a negative mined from the base "
                                "model's confusions")] = 0.0,
+    mine_max_anchors: Annotated[int, typer.Option(min=1, help="mine for at most this many "
+                                                              "title anchors")] = 10_000,
     skillsets: Annotated[bool, typer.Option(help="add title → essential-skills pairs "
                                                  "(JobBERT)")] = True,
     outcomes: Annotated[bool, typer.Option(help="add recorded outcome pairs (job → worker)")]
@@ -78,6 +80,7 @@ def train_encoder(
                        lr=lr, loss=loss,
                        mini_batch_size=mini_batch_size, schedule_steps=schedule_steps,
                        checkpoint_every=checkpoint_every, mine_negatives=mine_negatives,
+                       mine_max_anchors=mine_max_anchors,
                        sources=sources, max_examples=max_examples,
                        eval_tasks=[t for t in eval_tasks.split(",") if t],
                        eval_limit=eval_limit, threads=threads, log=_log)
