@@ -6,7 +6,7 @@ The same ``matcher`` code scores workers-for-a-job and jobs-for-a-worker.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +25,12 @@ from matcher.inputs import (
     job_text,
     payload_experience,
     required_skills,
+    score_indexed_workers,
     worker_facts,
     worker_text,
 )
 from matcher.models import active_weights
-from matcher.scoring import ScoredMatch, score_many, score_pair, skill_coverage
+from matcher.scoring import ScoredMatch, score_pair, skill_coverage
 from registry.compliance import job_is_matchable
 from registry.models import JobOrder, Worker
 
@@ -55,25 +56,6 @@ def job_query(ix: Indexer, job: JobOrder) -> tuple[str, Any]:
     return text, vector
 
 
-def score_worker_hits(ix: Indexer, job: JobOrder, hits: Sequence[Hit], bm25_max: float,
-                      weights: Mapping[str, float] | None = None
-                      ) -> tuple[list[float], list[dict[str, float]]]:
-    """Score workers-index hits for a job from what the index holds: the keyword and vector
-    legs' scores and the indexed payload (skills; experience declared or inferred from text).
-
-    The one scoring path: serving (:func:`rank_workers_for_job`) and the outcome re-ranker's
-    training features (``training.reranker.outcome_table``) both call it.
-    """
-    req, opt = required_skills(job, ix.taxonomy.essential)
-    return score_many(
-        bm25=[h.keyword_score for h in hits], bm25_max=bm25_max,
-        cosine=[h.vector_score for h in hits], job_required=req, job_optional=opt,
-        job_uri=job.occupation_uri, job_isco=job_isco(job, ix.taxonomy),
-        worker_skills=[h.payload.get("skills", ()) for h in hits],
-        worker_experience=[h.payload.get("experience", ()) for h in hits], weights=weights,
-        occupation_skills=ix.taxonomy.essential)
-
-
 def eligible_pool(ix: Indexer, job: JobOrder, pool: int = POOL) -> tuple[list[Hit], float]:
     """The eligible workers serving scores for a job (hybrid retrieval, ``pool`` of them), and
     the largest keyword score among them (what the keyword part is divided by)."""
@@ -84,6 +66,29 @@ def eligible_pool(ix: Indexer, job: JobOrder, pool: int = POOL) -> tuple[list[Hi
     return hits, max((h.keyword_score for h in hits), default=0.0)
 
 
+def outcome_hits(ix: Indexer) -> Callable[[JobOrder, Iterable[int]],
+                                           tuple[dict[int, Hit], float]]:
+    """For training (``training.reranker.outcome_table``): a function giving, for a job order
+    and worker ids, the hits serving would score them from and serving's keyword normaliser.
+
+    Workers in serving's eligible pool keep exactly the hit serving scores; the others (no
+    longer eligible, or below the pool) come from the same search without eligibility
+    filters (up to 10,000 workers). A worker that is not indexed is absent.
+    """
+    def hits_for(job: JobOrder, ids: Iterable[int]) -> tuple[dict[int, Hit], float]:
+        pool, bm25_max = eligible_pool(ix, job)
+        found = {h.id: h for h in pool}
+        wanted = set(ids)
+        if wanted - set(found):
+            text, vector = job_query(ix, job)
+            k = min(max(ix.backend.count(WORKERS), 1), 10_000)
+            for h in ix.backend.search(WORKERS, text=text, vector=vector, filters=[], k=k):
+                found.setdefault(h.id, h)
+        return {i: found[i] for i in wanted if i in found}, bm25_max
+
+    return hits_for
+
+
 def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
                          pool: int = POOL) -> CandidateList:
     """Rank the eligible workers for one job order, best first, with explanations."""
@@ -92,7 +97,8 @@ def rank_workers_for_job(ix: Indexer, job: JobOrder, limit: int = 20,
     req, opt = required_skills(job, ix.taxonomy.essential)
     # All candidates are scored in one pass (score_pair is score_many of one worker);
     # the matched/missing skill lists are built for the shown ones only.
-    totals, parts = score_worker_hits(ix, job, hits, bm25_max, active_weights(ix.settings.var_dir))
+    totals, parts = score_indexed_workers(hits, bm25_max, job, ix.taxonomy,
+                                          active_weights(ix.settings.var_dir))
     order = sorted(range(len(hits)), key=lambda i: (-round(totals[i], 4), hits[i].id))[:limit]
     scored = []
     for i in order:

@@ -226,14 +226,16 @@ def main(argv: list[str] | None = None) -> int:
     for cmd in ("export", "tune", "evaluate"):
         p = sub.add_parser(cmd)
         p.add_argument("name", help="artefact under var/models")
-        p.add_argument("--threads", type=int, default=2)
+        p.add_argument("--threads", type=int, default=1)
         if cmd == "tune":
+            p.add_argument("--dev-groups", type=int, default=None)
             p.add_argument("--variant", choices=sorted(ONNX_FILES), default=None,
                            help="default: int8 if it holds dev MRR@10 within 0.005 of fp32")
         if cmd == "evaluate":
             p.add_argument("--tasks", default="esco-altlabels,talentclef-a")
             p.add_argument("--limit", type=int, default=None)
             p.add_argument("--langs", default="english")
+            p.add_argument("--talentclef-queries-only", action="store_true")
     a = ap.parse_args(argv)
     s = get_settings()
     if a.cmd == "train":
@@ -260,9 +262,11 @@ def main(argv: list[str] | None = None) -> int:
             fid = json.loads((art / "fidelity.json").read_text())
             loss = fid["fp32"]["dev_mrr@10_k50_alpha1"] - fid["int8"]["dev_mrr@10_k50_alpha1"]
             variant = "int8" if loss <= ce.INT8_MAX_LOSS else "fp32"
-        result = ce.tune(art, ce.concept_docs(occ), variant, threads=a.threads)
+        result = ce.tune(art, ce.concept_docs(occ), variant, threads=a.threads,
+                         n_groups=a.dev_groups)
     else:
-        result = ce.evaluate(s, art, a.tasks.split(","), a.limit, tuple(a.langs.split(",")))
+        result = ce.evaluate(s, art, a.tasks.split(","), a.limit, tuple(a.langs.split(",")),
+                             a.talentclef_queries_only)
         (art / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}.json").write_text(
             json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))

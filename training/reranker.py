@@ -7,7 +7,7 @@ the job's required level (clipped to ±3, divided by 3), years in the best-match
 (saturating at 15) and the share of the job's languages the worker speaks. They are computed
 from the workers index as serving reads it — the legs' scores and the indexed payload, with the
 experience inferred from a worker's own words — by serving's own scoring function
-(``indexer.ranking.score_worker_hits``; :func:`outcome_table`, :func:`serving_features`).
+(``matcher.inputs.score_indexed_workers``; :func:`outcome_table`, :func:`serving_features`).
 
 Labels: shortlisted, selected, deployed = 1; rejected = 0 (``applied`` is not a decision).
 
@@ -35,7 +35,7 @@ import json
 import math
 import pickle
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ def serving_features(hit: Any, parts: dict[str, float], *, required: Sequence[st
                      optional: Sequence[str], job_uri: str | None, job_level: int,
                      job_languages: Sequence[str]) -> list[float]:
     """One feature row from a workers-index hit as serving scores it: the score parts of
-    ``indexer.ranking.score_worker_hits``, the missing required skills of the indexed skills,
+    ``matcher.inputs.score_indexed_workers``, the missing required skills of the indexed skills,
     and level, years and languages from the indexed fields and payload (experience declared
     or inferred from the worker's own words)."""
     from matcher.scoring import skill_coverage
@@ -120,54 +120,40 @@ def serving_features(hit: Any, parts: dict[str, float], *, required: Sequence[st
                        job_languages=job_languages)
 
 
-def outcome_table(settings: Any, indexer: Any = None, taxonomy: Any = None) -> OutcomeTable:
+HitsFor = Callable[[Any, Iterable[int]], tuple[dict[int, Any], float]]
+
+
+def outcome_table(settings: Any, hits_for: HitsFor, taxonomy: Any) -> OutcomeTable:
     """Compute features for every recorded outcome, from the index as serving reads it.
 
-    Per job order: the job's text and indexed vector, serving's eligible pool (whose largest
-    keyword score normalises the keyword part, as in serving), then every indexed worker
-    scored by the same function serving uses (``indexer.ranking.score_worker_hits``) on the
-    indexed payload. Workers outside the pool (no longer eligible, or ranked below it) are
-    scored the same way from a search without eligibility filters; a worker in the pool keeps
-    exactly the hit serving scored. An outcome whose worker is not indexed is skipped.
+    ``hits_for(job, worker_ids)`` (``indexer.ranking.outcome_hits``) gives the workers-index
+    hits serving scores them from and serving's keyword normaliser (the best keyword score of
+    its eligible pool); every hit is scored by serving's own function
+    (``matcher.inputs.score_indexed_workers``) on the indexed payload, experience inferred
+    from a worker's own words included. An outcome whose worker is not indexed is skipped.
     """
-    from indexer.documents import WORKERS
-    from indexer.ranking import eligible_pool, job_query, score_worker_hits
-    from indexer.service import Indexer
-    from matcher.inputs import required_skills
+    from matcher.inputs import required_skills, score_indexed_workers
     from registry.db import session_scope
     from registry.models import JobOrder
     from training.outcomes import load_outcomes
 
-    ix = indexer or Indexer(settings, taxonomy=taxonomy)
-    ix.ensure_indexes()
-    outcomes = load_outcomes(settings.database_url)
     by_job: dict[int, list] = {}
-    for o in outcomes:
+    for o in load_outcomes(settings.database_url):
         by_job.setdefault(o.job_order_id, []).append(o)
-    n_all = min(max(ix.backend.count(WORKERS), 1), 10_000)
     X, y, groups, workers = [], [], [], []
     with session_scope(settings.database_url) as s:
         for job_id, outs in sorted(by_job.items()):
             job = s.get(JobOrder, job_id)
             if job is None:
                 continue
-            pool, bm25_max = eligible_pool(ix, job)
-            found = {h.id: h for h in pool}
-            if any(o.worker_id not in found for o in outs):
-                text, vector = job_query(ix, job)
-                for h in ix.backend.search(WORKERS, text=text, vector=vector, filters=[],
-                                           k=n_all):
-                    found.setdefault(h.id, h)
-            hits = [found[o.worker_id] for o in outs if o.worker_id in found]
-            if not hits:
+            found, bm25_max = hits_for(job, [o.worker_id for o in outs])
+            outs = [o for o in outs if o.worker_id in found]
+            if not outs:
                 continue
-            _, parts = score_worker_hits(ix, job, hits, bm25_max)
-            req, opt = required_skills(job, ix.taxonomy.essential)
-            by_worker = {h.id: (h, p) for h, p in zip(hits, parts, strict=True)}
-            for o in outs:
-                if o.worker_id not in by_worker:
-                    continue
-                h, p = by_worker[o.worker_id]
+            hits = [found[o.worker_id] for o in outs]
+            _, parts = score_indexed_workers(hits, bm25_max, job, taxonomy)
+            req, opt = required_skills(job, taxonomy.essential)
+            for o, h, p in zip(outs, hits, parts, strict=True):
                 X.append(serving_features(h, p, required=req, optional=opt,
                                           job_uri=job.occupation_uri,
                                           job_level=job.required_ntvqf_level,

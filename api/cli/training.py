@@ -67,7 +67,17 @@ def train_reranker_cmd(
     from training.reranker import outcome_table, save_reranker, synthetic_outcomes, train_reranker
 
     s = settings(ctx)
-    table = synthetic_outcomes() if synthetic else outcome_table(s)
+    if synthetic:
+        table = synthetic_outcomes()
+    else:
+        from indexer.ranking import outcome_hits
+        from indexer.service import Indexer
+
+        ix = Indexer(s)
+        try:
+            table = outcome_table(s, outcome_hits(ix), ix.taxonomy)
+        finally:
+            ix.backend.close()
     result = train_reranker(table)
     typer.echo(result.message)
     if result.fallback:

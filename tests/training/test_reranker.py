@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.ranking import rank_workers_for_job
+from indexer.ranking import outcome_hits, rank_workers_for_job
 from matcher.models import write_pointer
 from matcher.scoring import DEFAULT_WEIGHTS, combine
 from registry.compliance import job_is_matchable
@@ -62,7 +62,7 @@ def test_features_never_include_protected_attributes(seeded) -> None:
     assert not set(FEATURES) & PROTECTED
     s = seeded["settings"]
     ix = seeded["indexer"]
-    before = outcome_table(s, indexer=ix)
+    before = outcome_table(s, outcome_hits(ix), ix.taxonomy)
     assert len(before) > 0 and before.X.shape[1] == len(FEATURES)
 
     def flip(genders: bool) -> OutcomeTable:
@@ -73,7 +73,7 @@ def test_features_never_include_protected_attributes(seeded) -> None:
                 else:
                     w.religion, w.district = "Other", "Elsewhere"
         ix.reindex()  # the features are read from the index: it must hold the changed records
-        return outcome_table(s, indexer=ix)
+        return outcome_table(s, outcome_hits(ix), ix.taxonomy)
 
     try:
         other = flip(genders=False)
@@ -142,7 +142,7 @@ def test_demo_outcomes_follow_their_documented_preference_and_the_reranker_learn
     ix = Indexer(s, taxonomy=taxonomy)
     ix.drain_outbox()
     try:
-        result = train_reranker(outcome_table(s, indexer=ix))
+        result = train_reranker(outcome_table(s, outcome_hits(ix), ix.taxonomy))
     finally:
         ix.backend.close()
     assert not result.fallback
@@ -162,7 +162,7 @@ def test_training_features_are_the_ones_serving_computes_from_the_index(seeded) 
     from training.reranker import feature_row
 
     ix, s = seeded["indexer"], seeded["settings"]
-    table = outcome_table(s, indexer=ix)
+    table = outcome_table(s, outcome_hits(ix), ix.taxonomy)
     assert table.workers is not None and len(table) > 0
     row_of = {(int(g), int(w)): r for r, (g, w) in enumerate(zip(table.groups, table.workers,
                                                                    strict=True))}
@@ -199,7 +199,7 @@ def test_training_features_use_the_experience_inferred_at_indexing(seeded) -> No
     from indexer.documents import WORKERS
 
     ix, s = seeded["indexer"], seeded["settings"]
-    table = outcome_table(s, indexer=ix)
+    table = outcome_table(s, outcome_hits(ix), ix.taxonomy)
     occ = FEATURES.index("occupation")
     with session_scope(s.database_url) as db:
         text_only = [r for r, w in enumerate(table.workers) if not db.get(Worker, int(w)).experience
