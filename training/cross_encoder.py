@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -119,8 +120,13 @@ def _threads(n: int | None) -> int:
 
 
 def train(settings: Any, *, max_minutes: float, anchors: int, dev_anchors: int, batch: int,
-          lr: float, seed: int, threads: int | None, name: str = "cross-occ") -> Path:
-    """Mine, train until the time is up, save the checkpoint and the dev groups."""
+          lr: float, seed: int, threads: int | None, name: str = "cross-occ",
+          resume: str | None = None, warmup: int = 30) -> Path:
+    """Mine, train until the time is up, save the checkpoint and the dev groups.
+
+    ``resume``: continue from that artefact's checkpoint on the anchors after the ones it
+    consumed (same seed, same shuffled order), with the same dev groups; a new artefact.
+    """
     import torch
     from sentence_transformers import CrossEncoder
 
@@ -135,10 +141,15 @@ def train(settings: Any, *, max_minutes: float, anchors: int, dev_anchors: int, 
     rng = random.Random(seed)
     train_ex = [e for e in pairs.train if e.source in SOURCES]
     rng.shuffle(train_ex)
-    train_ex = train_ex[:anchors]
+    prev: dict[str, Any] = {}
+    if resume:
+        prev = json.loads((models_dir(settings.var_dir) / resume / "manifest.json").read_text())
+    offset = int(prev.get("anchor_offset", 0)) + int(prev.get("pairs_seen", 0)) // (
+        1 + NEGATIVES)
+    train_ex = train_ex[offset:offset + anchors]
     dev_ex = [e for e in pairs.dev if e.source in SOURCES]
     rng.shuffle(dev_ex)
-    dev_ex = dev_ex[:dev_anchors]
+    dev_ex = dev_ex[:0 if resume else dev_anchors]
     log(f"pairs: train {len(pairs.train)}, dev {len(pairs.dev)}, dropped as eval "
         f"{pairs.dropped_eval}; mining {len(train_ex)} train + {len(dev_ex)} dev anchors")
     docs = [rerank_doc(c) for c in occ.concepts]
@@ -153,8 +164,13 @@ def train(settings: Any, *, max_minutes: float, anchors: int, dev_anchors: int, 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = models_dir(settings.var_dir) / f"{name}-{stamp}"
     out.mkdir(parents=True)
-    (out / "dev_groups.json").write_text(json.dumps([g.__dict__ for g in dev_groups]))
-    model = CrossEncoder(str(packaged_model_path()), num_labels=1, max_length=MAX_LENGTH,
+    if resume:
+        shutil.copy(models_dir(settings.var_dir) / resume / "dev_groups.json",
+                    out / "dev_groups.json")
+    else:
+        (out / "dev_groups.json").write_text(json.dumps([g.__dict__ for g in dev_groups]))
+    init = models_dir(settings.var_dir) / resume / "model" if resume else packaged_model_path()
+    model = CrossEncoder(str(init), num_labels=1, max_length=MAX_LENGTH,
                          device="cpu", local_files_only=True)
     hf, tok = model.model, model.tokenizer
     hf.train()
@@ -165,7 +181,6 @@ def train(settings: Any, *, max_minutes: float, anchors: int, dev_anchors: int, 
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     per_step = batch * (1 + NEGATIVES)
-    warmup = 30
     deadline = t_start + max_minutes * 60
     step, seen, losses, history = 0, 0, [], []
     t_train = time.time()
@@ -194,6 +209,7 @@ def train(settings: Any, *, max_minutes: float, anchors: int, dev_anchors: int, 
     manifest = {"name": out.name, "created": created, "git": git_commit(), "base": PACKAGED,
                 "data": pairs.manifest(), "sources": list(SOURCES), "anchors": len(groups),
                 "dev_anchors": len(dev_groups), "pairs_seen": seen, "steps": step,
+                "anchor_offset": offset, "resumed_from": prev or None,
                 "batch_anchors": batch, "negatives": NEGATIVES, "lr": lr, "seed": seed,
                 "threads": threads, "max_length": MAX_LENGTH,
                 "train_s": round(time.time() - t_train), "total_s": round(time.time() - t_start),
@@ -223,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--lr", type=float, default=5e-5)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--resume", default=None, help="continue from this artefact's checkpoint")
+    t.add_argument("--warmup", type=int, default=30)
     for cmd in ("export", "tune", "evaluate"):
         p = sub.add_parser(cmd)
         p.add_argument("name", help="artefact under var/models")
@@ -240,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     s = get_settings()
     if a.cmd == "train":
         train(s, max_minutes=a.max_minutes, anchors=a.anchors, dev_anchors=a.dev_anchors,
-              batch=a.batch, lr=a.lr, seed=a.seed, threads=a.threads)
+              batch=a.batch, lr=a.lr, seed=a.seed, threads=a.threads, resume=a.resume,
+              warmup=a.warmup)
         return 0
     from matcher.models import models_dir
     from training import cross_encoder_eval as ce
