@@ -59,9 +59,12 @@ def activate(settings: Any, name: str, progress: Callable[[int], None] | None = 
         write_pointer(var_dir, "encoder", None)
         return {"kind": "encoder", "name": name, "reindexed": counts}
     info = resolve(var_dir, name)
-    if info.kind in ("reranker", "cross-encoder"):
-        write_pointer(var_dir, info.kind, info.name)
-        return {"kind": info.kind, "name": info.name}
+    if info.kind == "reranker":
+        write_pointer(var_dir, "reranker", info.name)
+        return {"kind": "reranker", "name": info.name}
+    if info.kind == "cross-encoder":
+        write_pointer(var_dir, "cross-encoder", info.name)
+        return {"kind": "cross-encoder", "name": info.name}
     counts = _reindex(settings, info.encoder_ref, progress, backend)
     write_pointer(var_dir, "encoder", info.name)
     return {"kind": "encoder", "name": info.name, "reindexed": counts}

@@ -85,7 +85,7 @@ def mine(occ: ConceptRanker, examples: list[Example], top: int, batch: int = 256
     return groups
 
 
-def training_pairs(groups: list[Group], docs: list[str], sibling: dict[int, int],
+def training_pairs(groups: list[Group], docs: list[str], sibling: dict[int, int | None],
                    rng: random.Random) -> list[tuple[str, str, float]]:
     """(query, doc, label) rows: the positive and NEGATIVES hard negatives per group."""
     rows = []

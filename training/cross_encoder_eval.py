@@ -119,9 +119,10 @@ def fidelity(artefact: Path, docs: list[str], n_groups: int = 20, threads: int =
     torch_scorer = TorchCrossEncoder(artefact / "model")
     out: dict[str, Any] = {"pairs": len(pairs), "groups": len(groups)}
     ref: np.ndarray | None = None
-    for name, scorer in (("torch", torch_scorer), *(
-            (v, OnnxCrossEncoder(artefact / "onnx" / f, threads=threads))
-            for v, f in ONNX_FILES.items())):
+    scorers: list[tuple[str, PairScorer]] = [("torch", torch_scorer)]
+    scorers += [(v, OnnxCrossEncoder(artefact / "onnx" / f, threads=threads))
+                for v, f in ONNX_FILES.items()]
+    for name, scorer in scorers:
         t = time.perf_counter()
         logits = scorer.score(pairs)
         row: dict[str, Any] = {"pairs_per_s": round(len(pairs) / (time.perf_counter() - t), 1)}
