@@ -112,7 +112,7 @@ def mrr_at_10(groups: list[dict], probs: np.ndarray | None, k: int, alpha: float
     return total / max(len(groups), 1)
 
 
-def fidelity(artefact: Path, docs: list[str], n_groups: int = 20, threads: int = 2
+def fidelity(artefact: Path, docs: list[str], n_groups: int = 4, threads: int = 2
              ) -> dict[str, Any]:
     """Torch vs ONNX fp32 vs int8 logits and dev MRR@10 on the first ``n_groups`` dev groups."""
     groups, pairs = _dev(artefact, docs, n_groups)
