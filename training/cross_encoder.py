@@ -1,6 +1,7 @@
 """Train the occupation ranker's second stage: a cross-encoder over the first stage's top k.
 
     python -m training.cross_encoder train --max-minutes 35      # → var/models/cross-occ-<time>/
+    python -m training.cross_encoder train --resume NAME         # continue on the next anchors
     python -m training.cross_encoder export NAME                 # ONNX fp32 + int8, fidelity
     python -m training.cross_encoder tune NAME                   # dev: k, alpha → rerank.json
     python -m training.cross_encoder evaluate NAME               # eval tasks with / without
