@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from indexer.service import Indexer
-from matcher.models import HAND_SET_NAME, PACKAGED_NAME, models_dir, resolve, write_pointer
+from matcher.models import (
+    FIRST_STAGE_NAME,
+    HAND_SET_NAME,
+    PACKAGED_NAME,
+    models_dir,
+    resolve,
+    write_pointer,
+)
 
 
 def activate(settings: Any, name: str, progress: Callable[[int], None] | None = None,
@@ -42,6 +49,9 @@ def activate(settings: Any, name: str, progress: Callable[[int], None] | None = 
     if name == HAND_SET_NAME:
         write_pointer(var_dir, "reranker", None)
         return {"kind": "reranker", "name": name}
+    if name == FIRST_STAGE_NAME:
+        write_pointer(var_dir, "cross-encoder", None)
+        return {"kind": "cross-encoder", "name": name}
     if name == PACKAGED_NAME:
         from matcher.encoder import PACKAGED
 
@@ -52,6 +62,9 @@ def activate(settings: Any, name: str, progress: Callable[[int], None] | None = 
     if info.kind == "reranker":
         write_pointer(var_dir, "reranker", info.name)
         return {"kind": "reranker", "name": info.name}
+    if info.kind == "cross-encoder":
+        write_pointer(var_dir, "cross-encoder", info.name)
+        return {"kind": "cross-encoder", "name": info.name}
     counts = _reindex(settings, info.encoder_ref, progress, backend)
     write_pointer(var_dir, "encoder", info.name)
     return {"kind": "encoder", "name": info.name, "reindexed": counts}

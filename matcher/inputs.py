@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NotRequired, Protocol, TypedDict
 
 from matcher.eligibility import JobFacts, WorkerFacts
-from matcher.scoring import Experience
+from matcher.scoring import Experience, score_many
 from matcher.taxonomy import Taxonomy
 
 # At most this many of the occupation's essential skills stand in for a job order's required
@@ -58,6 +58,14 @@ class JobRecord(Protocol):
     medical_required: bool
     required_ntvqf_level: int
     languages: list[Any]
+
+
+class IndexedWorker(Protocol):
+    """A workers-index hit as the matcher reads it (``indexer.protocol.Hit``)."""
+
+    keyword_score: float
+    vector_score: float
+    payload: dict[str, Any]
 
 
 class ExperienceEntry(TypedDict):
@@ -168,3 +176,22 @@ def language_share(worker_languages: Sequence[str], job_languages: Sequence[str]
     langs = {x.casefold() for x in worker_languages}
     return (sum(1 for x in job_languages if x.casefold() in langs) / len(job_languages)
             if job_languages else 1.0)
+
+
+def score_indexed_workers(hits: Sequence[IndexedWorker], bm25_max: float, job: JobRecord,
+                          tax: Taxonomy, weights: Mapping[str, float] | None = None
+                          ) -> tuple[list[float], list[dict[str, float]]]:
+    """Score workers-index hits for a job from what the index holds: the keyword and vector
+    legs' scores and the indexed payload (skills; experience declared or inferred from text).
+
+    The one scoring path: serving (``indexer.ranking.rank_workers_for_job``) and the outcome
+    re-ranker's training features (``training.reranker.outcome_table``) both call it.
+    """
+    req, opt = required_skills(job, tax.essential)
+    return score_many(
+        bm25=[h.keyword_score for h in hits], bm25_max=bm25_max,
+        cosine=[h.vector_score for h in hits], job_required=req, job_optional=opt,
+        job_uri=job.occupation_uri, job_isco=job_isco(job, tax),
+        worker_skills=[h.payload.get("skills", ()) for h in hits],
+        worker_experience=[h.payload.get("experience", ()) for h in hits], weights=weights,
+        occupation_skills=tax.essential)

@@ -6,11 +6,15 @@ that reads and writes them.
     var/models/<name>/weights.json              a re-ranker's score-part weights
     var/models/ACTIVE                           name of the active encoder artefact
     var/models/ACTIVE_RERANKER                  name of the active re-ranker artefact
+    var/models/<name>/rerank.json, onnx/         a cross-encoder (occupation second stage)
+    var/models/ACTIVE_CROSS_ENCODER             name of the active cross-encoder artefact
 
 How they take effect: ``registry.config.get_settings`` sets ``Settings.model`` to the active
 encoder (:func:`with_active_encoder`) unless ``SHETU_MODEL`` is set, which always wins; the
 ranking reads the active re-ranker's weights (:func:`active_weights`) on every search, so a
-newly activated re-ranker takes effect without a restart. Activating an encoder re-indexes
+newly activated re-ranker takes effect without a restart; the occupation ranker reads the
+cross-encoder pointer (:func:`active_cross_encoder`) on every use (``matcher.rankers``): no
+pointer, no second stage (the default). Activating an encoder re-indexes
 first (``indexer.activation.activate``), then writes the pointer here.
 """
 
@@ -25,12 +29,15 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from matcher.scoring import DEFAULT_WEIGHTS
 
-Kind = Literal["encoder", "reranker"]
+Kind = Literal["encoder", "reranker", "cross-encoder"]
 ACTIVE = "ACTIVE"
 ACTIVE_RERANKER = "ACTIVE_RERANKER"
-POINTERS: dict[Kind, str] = {"encoder": ACTIVE, "reranker": ACTIVE_RERANKER}
+ACTIVE_CROSS_ENCODER = "ACTIVE_CROSS_ENCODER"
+POINTERS: dict[Kind, str] = {"encoder": ACTIVE, "reranker": ACTIVE_RERANKER,
+                             "cross-encoder": ACTIVE_CROSS_ENCODER}
 PACKAGED_NAME = "packaged"  # `shetu models activate packaged`: back to the packaged MiniLM
 HAND_SET_NAME = "hand-set"  # `shetu models activate hand-set`: back to the hand-set weights
+FIRST_STAGE_NAME = "first-stage"  # `shetu models activate first-stage`: no cross-encoder
 
 
 class UnknownModelError(KeyError):
@@ -126,6 +133,18 @@ def active_weights(var_dir: Path | str) -> dict[str, float] | None:
         return {k: float(data["weights"][k]) for k in DEFAULT_WEIGHTS}
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def active_cross_encoder(var_dir: Path | str) -> Path | None:
+    """Return the active cross-encoder artefact directory, or None (no second stage).
+
+    A pointer to an artefact without ``rerank.json`` (not tuned) counts as none.
+    """
+    name = active_name(var_dir, "cross-encoder")
+    if not name:
+        return None
+    d = models_dir(var_dir) / name
+    return d if (d / "rerank.json").is_file() else None
 
 
 class _ModelSettings(Protocol):

@@ -145,6 +145,10 @@ class ConceptRanker:
         self.doc_lex = OverlapIndex(self.doc_texts)
         self._lock = threading.Lock()
         self._spell: SpellFixer | None = None
+        # Optional second stage (matcher.cross_encoder.CrossReranker; set by matcher.rankers
+        # from the active cross-encoder pointer): re-ranks each short query's top k.
+        self.reranker: Any = None
+        self._rerank_docs: list[str] | None = None
         self.label_vecs, self.doc_vecs = self._vectors(cache_dir, show_progress)
 
     @property
@@ -264,12 +268,19 @@ class ConceptRanker:
                 + w.lex_label * sig["lex_label"] + w.lex_doc * sig["lex_doc"])
 
     def score_matrix(self, texts: Sequence[str], *, exclude: Sequence[int | None] | None = None,
-                     batch: int = 256) -> np.ndarray:
-        """Return fused scores for prepared texts, computed in batches."""
+                     batch: int = 256, rerank: bool = True) -> np.ndarray:
+        """Return fused scores for prepared texts, computed in batches; with a second stage
+        attached (``self.reranker``) and ``rerank``, each short query's top k re-ranked."""
         out = np.zeros((len(texts), len(self.concepts)), dtype=np.float32)
         for s in range(0, len(texts), batch):
             ex = exclude[s:s + batch] if exclude is not None else None
             out[s:s + batch] = self.fuse(self.signals(texts[s:s + batch], exclude=ex))
+        if rerank and self.reranker is not None:
+            if self._rerank_docs is None:
+                from matcher.cross_encoder import rerank_doc
+
+                self._rerank_docs = [rerank_doc(c) for c in self.concepts]
+            out = self.reranker.rerank(texts, self._rerank_docs, out)
         return out
 
     def _results(self, scores: np.ndarray, top_k: int) -> list[dict]:

@@ -3,10 +3,13 @@
 :func:`get_occupation_ranker` / :func:`get_skill_ranker` return the ranker for a settings object
 (any object with ``esco_dir``, ``cache_dir`` and ``model``), building it in a background thread
 on first use; :func:`suggest_concepts` combines both for a record given only as text.
+The occupation ranker gets the active cross-encoder (``matcher.models.active_cross_encoder``,
+read on every call, loaded once) as its second stage, or none when no pointer is set.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +27,8 @@ from matcher.taxonomy import Taxonomy, load_taxonomy
 _RANKERS: dict[tuple[str, str, str, str], ConceptRanker] = {}
 _BUILDS: dict[tuple[str, str, str, str], Future[ConceptRanker]] = {}
 _RANKERS_LOCK = threading.Lock()
+_CROSS: dict[str, Any] = {}  # artefact directory → loaded CrossReranker (None: failed to load)
+log = logging.getLogger(__name__)
 # Builds run in the background (one thread per kind, so indexing's occupation ranker never
 # queues behind the larger skill one); a request need not wait for one (see ``wait=False``).
 _BUILDER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shetu-ranker-build")
@@ -80,7 +85,39 @@ def get_occupation_ranker(settings: Any, model: str | None = None, *,
     Built once in a background thread (embeddings cached on disk); with ``wait=False`` a call
     made while it is being built raises :class:`RankerNotReadyError` instead of waiting.
     """
-    return _get_ranker("occupations", settings, model, wait)
+    ranker = _get_ranker("occupations", settings, model, wait)
+    ranker.reranker = second_stage(settings)
+    return ranker
+
+
+def second_stage(settings: Any) -> Any:
+    """Return the active cross-encoder re-ranker for ``settings.var_dir``, or None.
+
+    Loaded once per artefact; one that cannot be loaded (no onnxruntime, a broken file) is
+    logged once and the first stage serves alone.
+    """
+    var_dir = getattr(settings, "var_dir", None)
+    if var_dir is None:
+        return None
+    from matcher.models import active_cross_encoder
+
+    d = active_cross_encoder(var_dir)
+    if d is None:
+        return None
+    key = str(d)
+    with _RANKERS_LOCK:
+        if key in _CROSS:
+            return _CROSS[key]
+    try:
+        from matcher.cross_encoder import load_reranker
+
+        loaded: Any = load_reranker(d)
+    except (ImportError, OSError, ValueError, KeyError) as exc:
+        log.warning("cross-encoder %s not loaded (%s); occupations use the first stage", d, exc)
+        loaded = None
+    with _RANKERS_LOCK:
+        _CROSS[key] = loaded
+    return loaded
 
 
 def get_skill_ranker(settings: Any, model: str | None = None, *,

@@ -54,7 +54,10 @@ def _rows_of(m: np.ndarray) -> Callable[[int, int], np.ndarray]:
     return lambda a, b: m[a:b]
 
 
-def talentclef_a(ctx: EvalContext) -> TaskResult:
+TALENTCLEF_LANGS = ("english", "spanish", "german", "chinese")
+
+
+def talentclef_a(ctx: EvalContext, langs: tuple[str, ...] = TALENTCLEF_LANGS) -> TaskResult:
     """TalentCLEF 2025 task A validation: job title → similar job titles (MAP, MRR, nDCG@10).
 
     Shetu = direct cosine + lexical overlap + an ESCO bridge: each title's distribution over its
@@ -64,7 +67,7 @@ def talentclef_a(ctx: EvalContext) -> TaskResult:
     rows: list[Row] = []
     base = ctx.eval_dir / "talentclef2025-task-a" / "validation"
     occ = ctx.occupations
-    for lang in ("english", "spanish", "german", "chinese"):
+    for lang in langs:
         d = base / lang
         if not d.exists():
             continue

@@ -4,7 +4,10 @@ Features (per job order × worker; never gender, religion, district, age or any 
 the five score parts of ``matcher.scoring`` (keyword, embedding, skills, occupation, experience)
 plus the share of the job's required skills the worker lacks, the worker's NTVQF level minus
 the job's required level (clipped to ±3, divided by 3), years in the best-matching occupation
-(saturating at 15) and the share of the job's languages the worker speaks.
+(saturating at 15) and the share of the job's languages the worker speaks. They are computed
+from the workers index as serving reads it — the legs' scores and the indexed payload, with the
+experience inferred from a worker's own words — by serving's own scoring function
+(``matcher.inputs.score_indexed_workers``; :func:`outcome_table`, :func:`serving_features`).
 
 Labels: shortlisted, selected, deployed = 1; rejected = 0 (``applied`` is not a decision).
 
@@ -32,7 +35,7 @@ import json
 import math
 import pickle
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,7 @@ class OutcomeTable:
     y: np.ndarray
     groups: np.ndarray
     features: tuple[str, ...] = FEATURES
+    workers: np.ndarray | None = None  # worker id of each row (outcome_table)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -98,60 +102,68 @@ def feature_row(parts: dict[str, float], *, required: Sequence[str], missing: Se
     return [float(parts.get(p, 0.0)) for p in PARTS] + [miss, gap, min(years, 15.0) / 15.0, lang]
 
 
-def outcome_table(settings: Any, encoder: Any = None, taxonomy: Any = None) -> OutcomeTable:
-    """Compute features for every recorded outcome in the registry of ``settings``."""
-    from sqlalchemy import select
+def serving_features(hit: Any, parts: dict[str, float], *, required: Sequence[str],
+                     optional: Sequence[str], job_uri: str | None, job_level: int,
+                     job_languages: Sequence[str]) -> list[float]:
+    """One feature row from a workers-index hit as serving scores it: the score parts of
+    ``matcher.inputs.score_indexed_workers``, the missing required skills of the indexed skills,
+    and level, years and languages from the indexed fields and payload (experience declared
+    or inferred from the worker's own words)."""
+    from matcher.scoring import skill_coverage
 
-    from matcher.bm25 import BM25Index
-    from matcher.encoder import get_encoder
-    from matcher.inputs import job_isco, job_text, record_experience, required_skills, worker_text
-    from matcher.scoring import score_pair
-    from matcher.taxonomy import load_taxonomy
+    _, _, missing = skill_coverage(required, optional, hit.payload.get("skills", []))
+    years = max((float(e.get("years", 0) or 0) for e in hit.payload.get("experience", [])
+                 if e.get("occupation_uri") == job_uri), default=0.0)
+    return feature_row(parts, required=required, missing=missing,
+                       worker_level=int(hit.fields.get("ntvqf_level") or 0), job_level=job_level,
+                       years=years, worker_languages=hit.fields.get("languages") or [],
+                       job_languages=job_languages)
+
+
+HitsFor = Callable[[Any, Iterable[int]], tuple[dict[int, Any], float]]
+
+
+def outcome_table(settings: Any, hits_for: HitsFor, taxonomy: Any) -> OutcomeTable:
+    """Compute features for every recorded outcome, from the index as serving reads it.
+
+    ``hits_for(job, worker_ids)`` (``indexer.ranking.outcome_hits``) gives the workers-index
+    hits serving scores them from and serving's keyword normaliser (the best keyword score of
+    its eligible pool); every hit is scored by serving's own function
+    (``matcher.inputs.score_indexed_workers``) on the indexed payload, experience inferred
+    from a worker's own words included. An outcome whose worker is not indexed is skipped.
+    """
+    from matcher.inputs import required_skills, score_indexed_workers
     from registry.db import session_scope
-    from registry.models import JobOrder, Worker
+    from registry.models import JobOrder
     from training.outcomes import load_outcomes
 
-    tax = taxonomy or load_taxonomy(settings.esco_dir, Path(settings.cache_dir))
-    enc = encoder or get_encoder(settings.model)
-    outcomes = load_outcomes(settings.database_url)
     by_job: dict[int, list] = {}
-    for o in outcomes:
+    for o in load_outcomes(settings.database_url):
         by_job.setdefault(o.job_order_id, []).append(o)
-    X, y, groups = [], [], []
+    X, y, groups, workers = [], [], [], []
     with session_scope(settings.database_url) as s:
         for job_id, outs in sorted(by_job.items()):
             job = s.get(JobOrder, job_id)
             if job is None:
                 continue
-            ws = {w.id: w for w in s.scalars(select(Worker).where(
-                Worker.id.in_([o.worker_id for o in outs])))}
-            outs = [o for o in outs if o.worker_id in ws]
+            found, bm25_max = hits_for(job, [o.worker_id for o in outs])
+            outs = [o for o in outs if o.worker_id in found]
             if not outs:
                 continue
-            isco = job_isco(job, tax)
-            req, opt = required_skills(job, tax.essential)
-            jt = job_text(job, tax)
-            wts = [worker_text(ws[o.worker_id], tax) or "worker" for o in outs]
-            bm = BM25Index(wts).score([jt])[0]
-            vecs = enc.encode([jt, *wts])
-            cos = vecs[1:] @ vecs[0]
-            for o, b, c in zip(outs, bm, cos, strict=True):
-                w = ws[o.worker_id]
-                exp = record_experience(w, tax)
-                _, parts, _, missing = score_pair(
-                    bm25=float(b), bm25_max=float(bm.max()), cosine=float(c), job_required=req,
-                    job_optional=opt, job_uri=job.occupation_uri, job_isco=isco,
-                    worker_skills=w.skills or [], worker_experience=exp)
-                years = max((e.years for e in exp if e.occupation_uri == job.occupation_uri),
-                            default=0.0)
-                X.append(feature_row(parts, required=req, missing=missing,
-                                     worker_level=w.ntvqf_level, job_level=job.required_ntvqf_level,
-                                     years=years, worker_languages=w.languages or [],
-                                     job_languages=job.languages or []))
+            hits = [found[o.worker_id] for o in outs]
+            _, parts = score_indexed_workers(hits, bm25_max, job, taxonomy)
+            req, opt = required_skills(job, taxonomy.essential)
+            for o, h, p in zip(outs, hits, parts, strict=True):
+                X.append(serving_features(h, p, required=req, optional=opt,
+                                          job_uri=job.occupation_uri,
+                                          job_level=job.required_ntvqf_level,
+                                          job_languages=job.languages or []))
                 y.append(1 if o.positive else 0)
                 groups.append(job_id)
+                workers.append(o.worker_id)
     return OutcomeTable(np.asarray(X, dtype=np.float64).reshape(-1, len(FEATURES)),
-                        np.asarray(y, dtype=np.int64), np.asarray(groups, dtype=np.int64))
+                        np.asarray(y, dtype=np.int64), np.asarray(groups, dtype=np.int64),
+                        workers=np.asarray(workers, dtype=np.int64))
 
 
 def synthetic_outcomes(*, jobs: int = 80, per_job: int = 25, seed: int = 0,

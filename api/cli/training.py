@@ -107,7 +107,17 @@ def train_reranker_cmd(
     from training.reranker import outcome_table, save_reranker, synthetic_outcomes, train_reranker
 
     s = settings(ctx)
-    table = synthetic_outcomes() if synthetic else outcome_table(s)
+    if synthetic:
+        table = synthetic_outcomes()
+    else:
+        from indexer.ranking import outcome_hits
+        from indexer.service import Indexer
+
+        ix = Indexer(s)
+        try:
+            table = outcome_table(s, outcome_hits(ix), ix.taxonomy)
+        finally:
+            ix.backend.close()
     result = train_reranker(table)
     typer.echo(result.message)
     if result.fallback:
@@ -148,21 +158,28 @@ def models_list(ctx: typer.Context,
 @models_app.command("activate")
 def models_activate(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="artefact name, 'packaged' or 'hand-set'")],
+    name: Annotated[str, typer.Argument(help="artefact name, 'packaged', 'hand-set' or "
+                                              "'first-stage' (no cross-encoder)")],
     wait: Annotated[bool, typer.Option(help="re-index in this process and wait")] = False,
 ) -> None:
     """Activate a model: an encoder re-indexes in the background and is swapped in when done."""
     from indexer.activation import activate, activate_in_background
-    from matcher.models import HAND_SET_NAME, PACKAGED_NAME, UnknownModelError, resolve
+    from matcher.models import (
+        FIRST_STAGE_NAME,
+        HAND_SET_NAME,
+        PACKAGED_NAME,
+        UnknownModelError,
+        resolve,
+    )
 
     s = settings(ctx)
     try:
         kind = "encoder" if name == PACKAGED_NAME else "reranker" if name == HAND_SET_NAME \
-            else resolve(s.var_dir, name).kind
+            else "cross-encoder" if name == FIRST_STAGE_NAME else resolve(s.var_dir, name).kind
     except UnknownModelError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from exc
-    if kind == "reranker" or wait:
+    if kind in ("reranker", "cross-encoder") or wait:
         result = activate(s, name)
         typer.echo(f"activated {result['kind']} {name}"
                    + (f": re-indexed {result['reindexed']}" if "reindexed" in result else ""))
