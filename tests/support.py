@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matcher.normalise import Concept as _Concept
 from registry.config import REPO_ROOT, Settings
 
 DATA_DIR = Path(os.environ.get("SHETU_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
@@ -180,3 +181,21 @@ def sign_in(page: Any, base: str, user: str, password: str = "shetu-demo") -> No
 def fits_the_phone(page: Any) -> bool:
     """No page-level horizontal scroll."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+# --- Six toy ESCO-like occupations for ranker tests (matcher.normalise.Concept) ---
+OCC = "http://data.europa.eu/esco/occupation/"
+CONCEPTS = [
+    _Concept(OCC + "tile", "tile fitter", ("tiler", "tile setter", "floor tiler"),
+            "tile fitter. Tile fitters lay tiles on walls and floors. install tiles", "7122.4"),
+    _Concept(OCC + "brick", "bricklayer", ("brick mason", "mason", "brickie"),
+            "bricklayer. Bricklayers build walls from bricks and mortar. lay bricks", "7112.1"),
+    _Concept(OCC + "weld", "welder", ("welding operator", "fabrication welder"),
+            "welder. Welders join metal parts using welding equipment", "7212.3"),
+    _Concept(OCC + "drive", "bus driver", ("coach driver", "bus operator"),
+            "bus driver. Bus drivers drive buses and carry passengers", "8331.1"),
+    _Concept(OCC + "clean", "domestic cleaner", ("house cleaner", "maid"),
+            "domestic cleaner. Domestic cleaners clean private homes", "9111.1"),
+    _Concept(OCC + "elec", "electrician", ("electrical fitter", "wireman"),
+            "electrician. Electricians install electrical wiring in buildings", "7411.1"),
+]

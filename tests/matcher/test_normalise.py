@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import CONCEPTS, OCC  # the six toy occupations shared by the ranker tests
 
 from api.cli.taxonomy import stream_rank
 from matcher.encoder import HashingEncoder
@@ -19,22 +20,6 @@ from matcher.normalise import (
     is_bangla,
     translate_bangla,
 )
-
-OCC = "http://data.europa.eu/esco/occupation/"
-CONCEPTS = [
-    Concept(OCC + "tile", "tile fitter", ("tiler", "tile setter", "floor tiler"),
-            "tile fitter. Tile fitters lay tiles on walls and floors. install tiles", "7122.4"),
-    Concept(OCC + "brick", "bricklayer", ("brick mason", "mason", "brickie"),
-            "bricklayer. Bricklayers build walls from bricks and mortar. lay bricks", "7112.1"),
-    Concept(OCC + "weld", "welder", ("welding operator", "fabrication welder"),
-            "welder. Welders join metal parts using welding equipment", "7212.3"),
-    Concept(OCC + "drive", "bus driver", ("coach driver", "bus operator"),
-            "bus driver. Bus drivers drive buses and carry passengers", "8331.1"),
-    Concept(OCC + "clean", "domestic cleaner", ("house cleaner", "maid"),
-            "domestic cleaner. Domestic cleaners clean private homes", "9111.1"),
-    Concept(OCC + "elec", "electrician", ("electrical fitter", "wireman"),
-            "electrician. Electricians install electrical wiring in buildings", "7411.1"),
-]
 
 
 class CountingEncoder(HashingEncoder):

@@ -9,29 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import make_settings
+from support import (  # the six toy occupations shared by the ranker tests
+    CONCEPTS,
+    OCC,
+    make_settings,
+)
 
 from matcher.encoder import HashingEncoder
-from matcher.normalise import Concept, ConceptRanker
+from matcher.normalise import ConceptRanker
 from training.cross_encoder import NEGATIVES, Group, mine, training_pairs
 from training.cross_encoder_eval import mrr_at_10
 from training.examples import Example
-
-OCC = "http://data.europa.eu/esco/occupation/"
-CONCEPTS = [
-    Concept(OCC + "tile", "tile fitter", ("tiler", "tile setter", "floor tiler"),
-            "tile fitter. Tile fitters lay tiles on walls and floors. install tiles", "7122.4"),
-    Concept(OCC + "brick", "bricklayer", ("brick mason", "mason", "brickie"),
-            "bricklayer. Bricklayers build walls from bricks and mortar. lay bricks", "7112.1"),
-    Concept(OCC + "weld", "welder", ("welding operator", "fabrication welder"),
-            "welder. Welders join metal parts using welding equipment", "7212.3"),
-    Concept(OCC + "drive", "bus driver", ("coach driver", "bus operator"),
-            "bus driver. Bus drivers drive buses and carry passengers", "8331.1"),
-    Concept(OCC + "clean", "domestic cleaner", ("house cleaner", "maid"),
-            "domestic cleaner. Domestic cleaners clean private homes", "9111.1"),
-    Concept(OCC + "elec", "electrician", ("electrical fitter", "wireman"),
-            "electrician. Electricians install electrical wiring in buildings", "7411.1"),
-]
 
 
 @pytest.fixture
