@@ -44,49 +44,20 @@ INT8_MAX_LOSS = 0.005  # int8 is used if its dev MRR@10 is within this of fp32's
 
 def export_onnx(artefact: Path) -> dict[str, Path]:
     """Export ``artefact/model`` to ``artefact/onnx/model.onnx`` and ``model_int8.onnx``."""
-    import tempfile
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from training.onnx_export import export_bert
 
     src, out = artefact / "model", artefact / "onnx"
     out.mkdir(parents=True, exist_ok=True)
     tok = AutoTokenizer.from_pretrained(str(src))
-    cfg = AutoConfig.from_pretrained(str(src))
     model = AutoModelForSequenceClassification.from_pretrained(
         str(src), attn_implementation="eager").eval()
     sample = tok(["tile setter", "welder"], ["tile fitter. Tile fitters lay tiles",
                                              "welder. Welders join metal parts by heat"],
                  padding=True, return_tensors="pt")
-    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in sample]
-
-    class Wrapped(torch.nn.Module):
-        def __init__(self, m: Any) -> None:
-            super().__init__()
-            self.m = m
-
-        def forward(self, *args: Any) -> Any:
-            return self.m(**dict(zip(names, args, strict=True))).logits
-
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.onnx"
-        with torch.no_grad():
-            torch.onnx.export(Wrapped(model), tuple(sample[k] for k in names), str(raw),
-                              input_names=names, output_names=["logits"],
-                              dynamic_axes={**{k: {0: "batch", 1: "seq"} for k in names},
-                                            "logits": {0: "batch"}},
-                              opset_version=17, dynamo=False)
-        fused = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
-                               hidden_size=cfg.hidden_size, opt_level=1)
-        fp32 = out / ONNX_FILES["fp32"]
-        fused.save_model_to_file(str(fp32))
-    int8 = out / ONNX_FILES["int8"]
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QUInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"], extra_options={"DefaultTensorType": 1})
-    tok.save_pretrained(str(out))
-    return {"fp32": fp32, "int8": int8}
+    return export_bert(model, tok, sample, "logits", out / ONNX_FILES["fp32"],
+                       out / ONNX_FILES["int8"])
 
 
 def _dev(artefact: Path, docs: list[str], n: int | None = None, top: int = max(K_GRID)

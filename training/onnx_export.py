@@ -59,19 +59,16 @@ __all__ = ["MIN_COSINE", "OnnxEncoder", "benchmark", "export", "export_and_measu
 VARIANTS = {"fp32": "model.onnx", "int8": "model_int8.onnx"}
 
 
-def export(src_dir: Path, out_dir: Path) -> dict[str, Path]:
-    """Export ``src_dir`` to fused ONNX fp32 and int8 in ``out_dir``; return the files by name."""
+def export_bert(model: Any, tok: Any, sample: Any, output: str, fp32: Path, int8: Path
+                ) -> dict[str, Path]:
+    """Export a BERT ``model`` (eager attention) to ONNX, fuse it with ONNX Runtime's BERT
+    optimiser (attention, skip-layer-norm, GELU) into ``fp32``, and quantise its MatMul weights
+    to int8 per channel into ``int8``. ``output`` names the model output kept (e.g. ``logits``
+    or ``last_hidden_state``); ``sample`` is a tokenised batch the trace runs on."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tok = AutoTokenizer.from_pretrained(str(src_dir))
-    cfg = AutoConfig.from_pretrained(str(src_dir))
-    model = AutoModel.from_pretrained(str(src_dir), attn_implementation="eager").eval()
-    sample = tok(["a bricklayer", "a welder with five years of pipe work"], padding=True,
-                 return_tensors="pt")
     names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in sample]
 
     class Wrapped(torch.nn.Module):
@@ -80,29 +77,44 @@ def export(src_dir: Path, out_dir: Path) -> dict[str, Path]:
             self.m = m
 
         def forward(self, *args: Any) -> Any:
-            return self.m(**dict(zip(names, args, strict=True))).last_hidden_state
+            return getattr(self.m(**dict(zip(names, args, strict=True))), output)
 
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.onnx"
         with torch.no_grad():
             torch.onnx.export(Wrapped(model), tuple(sample[k] for k in names), str(raw),
-                              input_names=names, output_names=["last_hidden_state"],
-                              dynamic_axes={k: {0: "batch", 1: "seq"} for k in
-                                            [*names, "last_hidden_state"]},
+                              input_names=names, output_names=[output],
+                              dynamic_axes={**{k: {0: "batch", 1: "seq"} for k in names},
+                                            output: {0: "batch", 1: "seq"}
+                                            if output == "last_hidden_state"
+                                            else {0: "batch"}},
                               opset_version=17, dynamo=False)
-        fused = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
-                               hidden_size=cfg.hidden_size, opt_level=1)
-        fp32 = out_dir / VARIANTS["fp32"]
+        fused = optimize_model(str(raw), model_type="bert",
+                               num_heads=model.config.num_attention_heads,
+                               hidden_size=model.config.hidden_size, opt_level=1)
         fused.save_model_to_file(str(fp32))
-    int8 = out_dir / VARIANTS["int8"]
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QUInt8, per_channel=True,
                      op_types_to_quantize=["MatMul"],
                      extra_options={"DefaultTensorType": 1})  # 1 = FLOAT, for fused ops
-    tok.save_pretrained(str(out_dir))
+    tok.save_pretrained(str(fp32.parent))
+    return {"fp32": fp32, "int8": int8}
+
+
+def export(src_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Export ``src_dir`` to fused ONNX fp32 and int8 in ``out_dir``; return the files by name."""
+    from transformers import AutoModel, AutoTokenizer
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tok = AutoTokenizer.from_pretrained(str(src_dir))
+    model = AutoModel.from_pretrained(str(src_dir), attn_implementation="eager").eval()
+    sample = tok(["a bricklayer", "a welder with five years of pipe work"], padding=True,
+                 return_tensors="pt")
+    files = export_bert(model, tok, sample, "last_hidden_state", out_dir / VARIANTS["fp32"],
+                        out_dir / VARIANTS["int8"])
     for f in ("sentence_bert_config.json",):
         if (src_dir / f).is_file():
             shutil.copy(src_dir / f, out_dir / f)
-    return {"fp32": fp32, "int8": int8}
+    return files
 
 
 def texts_for_check(n: int, esco_dir: Path | None = None,
