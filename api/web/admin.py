@@ -38,11 +38,22 @@ def admin_home(request: Request, settings: SettingsDep, session: SessionDep):  #
 
 
 # -- user accounts -------------------------------------------------------------------------------
+def _user_search(stmt, q: str):  # type: ignore[no-untyped-def]
+    """Accounts whose user name or agency contains ``q``, or whose role or id is ``q``."""
+    low = q.lower()
+    cond = or_(func.lower(User.username).like(f"%{low}%"), func.lower(Agency.name).like(f"%{low}%"),
+               User.role == low)
+    if q.isdigit() and len(q) <= 9:
+        cond = or_(cond, User.id == int(q))
+    return stmt.where(cond)
+
+
 def _users_page(request: Request, session: SessionDep, user: CurrentUser, error: str | None,
                 status_code: int = 200) -> HTMLResponse:
-    users = list(session.scalars(select(User).order_by(User.username).limit(500)))
+    found = listing(request, session, select(User).outerjoin(Agency, User.agency_id == Agency.id),
+                    (User.username, User.id), _user_search)
     agencies = list(session.scalars(select(Agency).order_by(Agency.name)))
-    return render(request, "admin_users.html", {"users": users, "agencies": agencies,
+    return render(request, "admin_users.html", {"found": found, "agencies": agencies,
                                                  "roles": USER_ROLES, "error": error},
                   user=user, status_code=status_code, headers=NO_STORE)
 

@@ -61,6 +61,12 @@ def test_admin_creates_an_agency_and_an_officer_who_can_sign_in(client, seeded):
                                           "password": "a-long-password-1", "role": "officer",
                                           "agency_id": str(agency_id)})
     assert r.status_code == 303
+    # the account list is searched by user name, agency or role
+    found = client.get("/admin/users?q=PADMA").text
+    assert '<h2 lang="en">padma.officer<' in found and '<h2 lang="en">auditor<' not in found
+    assert "1 found" in found
+    by_role = client.get("/admin/users?q=auditor").text
+    assert '<h2 lang="en">auditor<' in by_role and "padma.officer" not in by_role
     sign_in(client, "padma.officer", "a-long-password-1")
     assert client.get("/officer").status_code == 200
     # the admin disables the account: its session ends and it cannot sign in
