@@ -114,8 +114,9 @@ def _why(ctx: jinja2.runtime.Context, reason: Any) -> Markup:
 
 def change_lines(detail: str | None) -> list[str]:
     """An audit-trail row's detail as lines a person reads: ``field: before → after`` for an
-    update's changed fields, ``field: value`` otherwise (the stored JSON, never interpreted
-    beyond that; a detail that is not a JSON object is shown as it is)."""
+    update's changed fields, ``field: value`` otherwise for the fields that have a value (the
+    stored JSON, never interpreted beyond that, flags as yes/no; a detail that is not a JSON
+    object is shown as it is)."""
     try:
         data = json.loads(detail or "{}")
     except ValueError:
@@ -124,6 +125,8 @@ def change_lines(detail: str | None) -> list[str]:
         return [str(data)]
 
     def show(v: Any) -> str:
+        if isinstance(v, bool):
+            return "yes" if v else "no"
         return "—" if v in (None, "", []) else (", ".join(map(str, v)) if isinstance(v, list)
                                                  else str(v))
 
@@ -131,7 +134,7 @@ def change_lines(detail: str | None) -> list[str]:
     for k, v in data.items():
         if isinstance(v, list) and len(v) == 2 and not any(isinstance(x, dict) for x in v):
             out.append(f"{k.replace('_', ' ')}: {show(v[0])} → {show(v[1])}")
-        else:
+        elif v not in (None, "", []):  # a new record's fields: only those it was given
             out.append(f"{k.replace('_', ' ')}: {show(v)}")
     return out
 

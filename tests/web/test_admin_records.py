@@ -114,6 +114,9 @@ def test_employer_add_edit_deactivate_makes_its_orders_unmatchable(client, beare
     r = client.post("/admin/employers", data={"name": "Gulf Tiles LLC", "country": "Oman",
                                               "sector": "construction"})
     assert r.status_code == 303 and r.headers["location"].startswith("/admin/employers/")
+    # its trail names the fields it was created with, not every empty one
+    trail = client.get(r.headers["location"]).text.split('id="trail"')[1]
+    assert "name: Gulf Tiles LLC" in trail and "country: Oman" in trail and ": —" not in trail
     listing = client.get("/admin/employers?q=gulf tiles")
     assert listing.status_code == 200 and "Gulf Tiles LLC" in listing.text
     job_id, _ = _job_with_candidates(client, bearer, seeded)
@@ -220,3 +223,15 @@ def test_record_pages_in_bangla_have_no_unmarked_english(client, seeded):
         r = client.get(path + "?lang=bn")
         assert r.status_code == 200, path
         assert unmarked_english(r.text) == [], (path, unmarked_english(r.text)[:10])
+
+
+def test_trail_lines_name_what_was_given_and_what_changed():
+    from api.i18n.render import change_lines
+
+    created = {"title": "Walk welder", "description": None, "languages": [],
+               "medical_required": True, "domestic_work": False, "headcount": 5}
+    assert change_lines(json.dumps(created)) == [
+        "title: Walk welder", "medical required: yes", "domestic work: no", "headcount: 5"]
+    assert change_lines(json.dumps({"wage_amount": [None, 1200], "languages": [["Bangla"], []]})) \
+        == ["wage amount: — → 1200", "languages: Bangla → —"]
+    assert change_lines("not json") == ["not json"]
