@@ -44,6 +44,10 @@ def test_agency_page_links_every_finding_to_evidence_that_opens(client):
     for href in links[:5]:
         r = client.get(href.replace("&amp;", "&"))
         assert r.status_code == 200 and f'href="/auditor/agencies/{top}"' in r.text
+        # the facts in words: field names without underscores, dates to the minute
+        facts = r.text.split('class="card facts"')[1].split("</dl>")[0]
+        assert "_id<" not in facts and "created at" in facts
+        assert not re.search(r"\d\d:\d\d:\d\d", facts) and ">True<" not in facts
     for name in ("fees", "placements", "complaints", "selection"):
         assert f"chart.svg?name={name}" in page
         svg = client.get(f"/auditor/agencies/{top}/chart.svg?name={name}")
