@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from api.i18n import format as fmt
-from api.i18n import names
+from api.i18n import names, problems
 from api.i18n.locale import COOKIE, LANGUAGES, choose_language, requested_language, translations
 
 log = logging.getLogger("shetu")
@@ -112,6 +112,22 @@ def _why(ctx: jinja2.runtime.Context, reason: Any) -> Markup:
         "status": tr.gettext(status) if status else (reason.status or "")})
 
 
+@jinja2.pass_context
+def _problem(ctx: jinja2.runtime.Context, error: Any) -> Markup:
+    """What is wrong with a form, in the page's language where Shetu can say it
+    (``api.i18n.problems``): the field's label, then what to do; otherwise English, marked."""
+    lang = ctx.get("lang", "en")
+    if not problems.known(error) or (head := problems.label(error)) is None:
+        return _span(str(error), "en", lang)
+    t = translations(lang)
+    what = problems.instruction(error)
+    if what is None:  # a rule's own sentence: keep its English, without the field's name
+        rest = error.english.split(": ", 1)[-1].removeprefix("Value error, ")
+        return Markup("{}: {}").format(t.gettext(head), _span(rest, "en", lang))
+    limit = fmt.number(error.limit, lang) if error.limit is not None else ""
+    return Markup("{}: {}").format(t.gettext(head), t.gettext(what) % {"limit": limit})
+
+
 def change_lines(detail: str | None) -> list[str]:
     """An audit-trail row's detail as lines a person reads: ``field: before → after`` for an
     update's changed fields, ``field: value`` otherwise for the fields that have a value (the
@@ -151,7 +167,7 @@ def _environment() -> jinja2.Environment:
         "job_title": _job_title, "asset": _asset,
         "status": _localised(names.STATUSES), "role_name": _localised(names.ROLES),
         "rule": _localised(names.RULES), "fix": _localised(names.FIXES), "reason": _reason,
-        "why": _why,
+        "why": _why, "problem": _problem,
         "in_lang": jinja2.pass_context(lambda ctx, text, text_lang: _span(
             text, text_lang, ctx.get("lang", "en"))),
     })

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import CurrentUser
-from api.errors import validation_detail
+from api.i18n.problems import FormProblem, problem_of
 from api.i18n.render import render
 from api.serializers import eligible_jobs_out
 from api.web.common import need
@@ -34,9 +34,10 @@ def signed_in_worker(request: Request, settings, session) -> tuple[CurrentUser, 
     return user, service.get(session, Worker, user.worker_id)
 
 
-def form_error(exc: ValidationError) -> str:
-    """What is wrong with a form, naming the fields (the API's 422 sentence)."""
-    return validation_detail([dict(e) for e in exc.errors()])[0]
+def form_error(exc: ValidationError) -> FormProblem:
+    """What is wrong with a form: its first error, which the page says in its own language
+    (``api.i18n.problems``; ``str()`` of it is the API's 422 sentence)."""
+    return problem_of(exc)
 
 
 def language_name(name: str, lang: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import IndexerDep, SessionDep, SettingsDep
+from api.i18n.problems import FormProblem
 from api.skill_search import suggest_skills
 from api.web.worker_base import form_error, jobs_for, signed_in_worker, worker_render
 from api.writes import WritesDep
@@ -32,7 +33,7 @@ ATTESTED_SHOWN = ("passport_expiry", "medical_fit", "bmet_registration", "ntvqf_
 
 
 def _context(session, ix, settings, w: Worker, form: dict | None = None,  # type: ignore[no-untyped-def]
-             error: str | None = None, skill_q: str = "") -> dict:
+             error: str | FormProblem | None = None, skill_q: str = "") -> dict:
     attested = set(session.scalars(select(Attestation.field).where(
         Attestation.worker_id == w.id)))
     percent, missing = portal.completeness(w)

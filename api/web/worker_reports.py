@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep
+from api.i18n.problems import FormProblem
 from api.web.worker_base import form_error, signed_in_worker, worker_render
 from api.writes import WritesDep
 from registry import reports
@@ -42,8 +43,8 @@ def _int(value: str) -> int | str | None:
     return None if not value else int(value) if value.isdigit() and len(value) < 11 else value
 
 
-def _fee_form(request, session, settings, user, w, values: dict, error: str | None = None,  # type: ignore[no-untyped-def]
-              status_code: int = 200) -> HTMLResponse:
+def _fee_form(request, session, settings, user, w, values: dict,  # type: ignore[no-untyped-def]
+              error: str | FormProblem | None = None, status_code: int = 200) -> HTMLResponse:
     job = None
     if isinstance(values.get("job_order_id"), int):
         job = session.get(JobOrder, values["job_order_id"])

@@ -169,6 +169,21 @@ def test_bad_fee_report_is_shown_on_the_form_and_nothing_is_stored(client, seede
         assert r.status_code == 422 and "Not stored:" in r.text, r.text[:300]
         assert parse(r.text).h1 == 1
     assert _count(seeded, FeeReport) == before
+    # in Bangla the worker reads the form's own label and what to do, in Bangla and its digits
+    bad = {"agency_id": "1", "amount_bdt": "-3", "purpose": "visa",
+           "paid_on": dt.date.today().isoformat()}
+    alert = _alert(client.post("/worker/report-fee", data=bad, params={"lang": "bn"}).text)
+    assert "কত টাকা দিয়েছেন" in alert and "০-এর বেশি একটি সংখ্যা লিখুন" in alert, alert
+    assert "amount_bdt" not in alert and 'lang="en"' not in alert
+    alert = _alert(client.post("/worker/report-fee", data={**bad, "amount_bdt": "lots"},
+                               params={"lang": "bn"}).text)
+    assert "অঙ্কে একটি সংখ্যা লিখুন" in alert, alert
+    # a rule's own sentence stays English, marked as such, after the label in Bangla
+    alert = _alert(client.post("/worker/report-fee", params={"lang": "bn"}, data={
+        **bad, "amount_bdt": "5000",
+        "paid_on": (dt.date.today() + dt.timedelta(days=40)).isoformat()}).text)
+    assert "টাকা দেওয়ার তারিখ" in alert and '<span lang="en">' in alert, alert
+    assert _count(seeded, FeeReport) == before
     r = client.post("/worker/report-fee", follow_redirects=False, data={
         "agency_id": "1", "amount_bdt": "250,000", "purpose": "recruitment_fee",
         "paid_on": dt.date.today().isoformat(), "note": "নগদ"})
@@ -177,11 +192,16 @@ def test_bad_fee_report_is_shown_on_the_form_and_nothing_is_stored(client, seede
     assert "৳২,৫০,০০০" in html and "পাওয়া গেছে" in html
 
 
+def _alert(html: str) -> str:
+    return html.split('role="alert"')[1].split("</p>")[0]
+
+
 def test_complaint_form(client, seeded):
     before = _count(seeded, Complaint)
     r = client.post("/worker/complain", data={"agency_id": "1", "category": "gossip",
-                                              "text": "x"})
+                                              "text": "x"}, params={"lang": "bn"})
     assert r.status_code == 422 and _count(seeded, Complaint) == before
+    assert "কী ঘটেছে" in _alert(r.text) and "তালিকা থেকে একটি বেছে নিন" in _alert(r.text)
     r = client.post("/worker/complain", follow_redirects=False, data={
         "agency_id": "1", "category": "passport_retention", "text": "পাসপোর্ট আটকে রেখেছে"})
     assert r.status_code == 303 and _count(seeded, Complaint) == before + 1
