@@ -136,6 +136,7 @@ def include_routers(app: FastAPI) -> None:
         agencies,
         audit,
         auth,
+        employers,
         job_orders,
         me,
         me_reports,
@@ -147,7 +148,8 @@ def include_routers(app: FastAPI) -> None:
     from api.routes import pipeline as pipeline_routes
     from api.web import router as web_router
 
-    for module in (auth, job_orders, workers, agencies, me, audit, taxonomy, outcomes):
+    for module in (auth, job_orders, workers, agencies, employers, me, audit, taxonomy,
+                   outcomes):
         app.include_router(module.router)
     app.include_router(pipeline_routes.router)
     app.include_router(me_reports.router)

@@ -68,6 +68,24 @@ class AgencyList(Out):
     total: int
 
 
+class EmployerOut(Out):
+    """A foreign employer; an inactive one's job orders are not matchable."""
+
+    id: int
+    name: str
+    country: str
+    sector: str | None
+    active: bool
+    version: int
+
+
+class EmployerList(Out):
+    """A page of employers."""
+
+    items: list[EmployerOut]
+    total: int
+
+
 class EmployerRef(Out):
     """The employer named in a demand letter."""
 

@@ -15,6 +15,7 @@ from api.schemas import (
     Candidate,
     CandidateList,
     EligibleJobs,
+    EmployerOut,
     EmployerRef,
     ExperienceOut,
     Gap,
@@ -32,7 +33,7 @@ from registry.compliance import (
     licence_status,
 )
 from registry.demand import effective_status, not_matchable_reasons
-from registry.models import Agency, JobOrder, Worker
+from registry.models import Agency, Employer, JobOrder, Worker
 
 PRIVATE_WORKER_FIELDS = ("phone", "nid_number", "passport_number", "bmet_registration")
 
@@ -43,6 +44,12 @@ def agency_out(a: Agency, today: dt.date) -> AgencyOut:
                      licence_status=licence_status(a, today),  # type: ignore[arg-type]
                      licence_valid_until=a.licence_valid_until, district=a.district,
                      version=a.version)
+
+
+def employer_out(e: Employer) -> EmployerOut:
+    """Return an employer as the API shows it."""
+    return EmployerOut(id=e.id, name=e.name, country=e.country, sector=e.sector,
+                       active=e.active, version=e.version)
 
 
 def job_out(j: JobOrder, today: dt.date) -> JobOrderOut:

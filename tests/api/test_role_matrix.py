@@ -60,6 +60,11 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/v1/agencies/{agency_id}"): STAFF,
     ("PATCH", "/api/v1/agencies/{agency_id}"): frozenset({"admin"}),
     ("DELETE", "/api/v1/agencies/{agency_id}"): frozenset({"admin"}),
+    # employers
+    ("GET", "/api/v1/employers"): STAFF,
+    ("POST", "/api/v1/employers"): frozenset({"admin"}),
+    ("GET", "/api/v1/employers/{employer_id}"): STAFF,
+    ("PATCH", "/api/v1/employers/{employer_id}"): frozenset({"admin"}),
     # the signed-in worker's own views
     ("GET", "/api/v1/me"): frozenset({"worker"}),
     ("GET", "/api/v1/me/eligible-jobs"): frozenset({"worker"}),
@@ -174,11 +179,13 @@ WEB_PREFIXES = ("/login", "/logout", "/officer", "/worker", "/auditor", "/admin"
 ALLOWED_STATUSES = {200, 201, 204, 303, 404, 409, 422}
 # Writes with an empty body are refused as bad input before anything is stored.
 EMPTY_BODY = {("POST", "/api/v1/job-orders"), ("POST", "/api/v1/workers"),
-              ("POST", "/api/v1/agencies"), ("POST", "/api/v1/taxonomy/suggest"),
+              ("POST", "/api/v1/agencies"), ("POST", "/api/v1/employers"),
+              ("POST", "/api/v1/taxonomy/suggest"),
               ("POST", "/api/v1/job-orders/{job_order_id}/outcomes"),
               ("POST", "/api/v1/job-orders/{job_order_id}/pipeline"),
               ("PATCH", "/api/v1/job-orders/{job_order_id}"),
-              ("PATCH", "/api/v1/agencies/{agency_id}"), ("PATCH", "/api/v1/workers/{worker_id}")}
+              ("PATCH", "/api/v1/agencies/{agency_id}"), ("PATCH", "/api/v1/workers/{worker_id}"),
+              ("PATCH", "/api/v1/employers/{employer_id}")}
 # Lifecycle steps (API and pages) are sent to MISSING: nothing moves.
 LIFECYCLE_STEPS = ("/submit", "/verify", "/reject", "/close")
 QUERY = {"/api/v1/taxonomy/occupations": {"q": "welder"}, "/api/v1/taxonomy/skills": {"q": "weld"}}
