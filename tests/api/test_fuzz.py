@@ -150,8 +150,10 @@ def known_ids(seeded) -> dict[str, list[int]]:
             JobOrder.agency_id == officer.agency_id)) if job_is_matchable(j, dt.date.today())]
         other = s.scalar(select(JobOrder.id).where(JobOrder.agency_id != officer.agency_id))
         another_worker = s.scalar(select(Worker.id).where(Worker.id != worker.worker_id))
+        # an employer fuzzing may retire: another agency's order's, so the officer's stay matchable
+        employer = s.scalar(select(JobOrder.employer_id).where(JobOrder.id == other))
         return {"job_order_id": [own[0], other], "worker_id": [worker.worker_id, another_worker],
-                "agency_id": [officer.agency_id]}
+                "agency_id": [officer.agency_id], "employer_id": [employer]}
 
 
 def _strategy(operation, mode: GenerationMode, known: dict[str, list[int]]):  # type: ignore[no-untyped-def]
@@ -307,6 +309,7 @@ def _base_bodies(known: dict[str, list[int]], seeded) -> dict[tuple[str, str], d
                                          "agency_id": known["agency_id"][0],
                                          "destination": "Saudi Arabia", "title": "Probe",
                                          "deadline": soon},
+        ("POST", "/api/v1/employers"): {"name": "Probe", "country": "Oman"},
         ("POST", "/api/v1/workers"): {"full_name": "Probe", "date_of_birth": "1995-01-01",
                                       "gender": "male"},
         ("POST", "/api/v1/agencies"): {"name": "Probe", "licence_number": "RL-PROBE",
