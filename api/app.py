@@ -26,6 +26,7 @@ from api.schemas import Health
 from api.security import install_security
 from indexer.protocol import SearchUnavailableError
 from indexer.service import Indexer
+from matcher.encoder import one_blas_thread
 from matcher.rankers import warm_rankers
 from registry.config import Settings, get_settings
 from registry.db import get_engine, session_scope
@@ -77,6 +78,7 @@ def lifespan(settings: Settings, warm_up: bool
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         scheduler = None
+        one_blas_thread()  # the query path's BLAS and torch pools must not fight for the cores
         if warm_up:
             start_up(app.state.indexer, settings)
             if settings.freshness == "inprocess" and settings.scheduler:

@@ -8,9 +8,11 @@ NAME is a cross-encoder artefact under ``var/models`` (``training.cross_encoder`
 its dev anchors (job titles from the dev split: the kind of text the second stage re-ranks;
 longer texts skip it); each is ranked one at a time (``ConceptRanker.rank``, top 10) by every
 system in turn, so that all systems see the same load. Prints p50/p95 per system, each as a
-ratio to the first stage alone measured in the same process, and the load average. A last row,
-"query encode only", is the encoder's share of the first stage: one ``encode([query])`` call,
-timed in the same loop.
+ratio to the first stage alone measured in the same process, and the load average. A row
+"query encode only" is the encoder's share of the first stage: one ``encode([query])`` call,
+timed in the same loop; "first stage, BLAS default" the first stage with numpy's BLAS pool at
+its default size instead of the one thread the server keeps it to
+(``matcher.encoder.one_blas_thread``), in alternating blocks of 25 queries.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import statistics
 import time
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from matcher.cross_encoder import ONNX_FILES, CrossReranker, OnnxCrossEncoder
+from matcher.encoder import one_blas_thread
 
 K_VALUES = (20, 30, 50)
 
@@ -72,15 +77,29 @@ def main(argv: list[str] | None = None) -> int:
             occ.reranker = rr
             occ.rank(q)
     times: dict[str, list[float]] = {n: [] for n in [*systems, "query encode only"]}
-    for q in queries:
-        for n, rr in systems.items():
-            occ.reranker = rr
+    # The BLAS comparison runs in blocks, not query by query: a pool's threads keep spinning
+    # after a call, so a default-size BLAS call would slow the next query of the other system.
+    times["first stage, BLAS default"] = []
+    default_blas = threadpool_limits(limits=None).get_original_num_threads()["blas"]
+    blocks = [queries[i:i + 25] for i in range(0, len(queries), 25)]
+    for block in blocks:
+        with threadpool_limits(limits=default_blas, user_api="blas"):
+            occ.reranker = None
+            for q in block:
+                t = time.perf_counter()
+                occ.rank(q)
+                times["first stage, BLAS default"].append((time.perf_counter() - t) * 1000)
+        one_blas_thread()  # as the server runs (api.app)
+        for q in block:
+            for n, rr in systems.items():
+                occ.reranker = rr
+                t = time.perf_counter()
+                occ.rank(q)
+                times[n].append((time.perf_counter() - t) * 1000)
+            occ.reranker = None
             t = time.perf_counter()
-            occ.rank(q)
-            times[n].append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        encoder.encode([q])
-        times["query encode only"].append((time.perf_counter() - t) * 1000)
+            encoder.encode([q])
+            times["query encode only"].append((time.perf_counter() - t) * 1000)
     occ.reranker = None
     base = statistics.median(times["first stage"])
     base95 = _pct(times["first stage"], 0.95)

@@ -120,6 +120,22 @@ def bulk_variant(onnx_dir: Path, model: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def one_blas_thread() -> None:
+    """Keep numpy's BLAS on one thread in a serving process.
+
+    A query is encoded by torch (an OpenMP pool) and scored by numpy (an OpenBLAS pool); each
+    pool's threads spin for a while after their work, so on a small machine the two fight for
+    the cores and a query costs twice its work: ``python -m bench.rerank NAME --ks ""`` measured
+    the occupation ranker's p50 at 51.5 ms with both pools at two threads and 29.5 ms with BLAS
+    on one, on an idle 2-core machine (same process). A query's BLAS work (one 384-vector
+    against a few thousand) gains nothing from a second thread; torch keeps its pool for bulk
+    encoding. Requests still run in parallel, one per core.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class OnnxEncoder:
     """Mean-pooled, L2-normalised embeddings from an ONNX export (same contract as the others).
 

@@ -12,3 +12,12 @@ def test_health_reports_the_backend_and_uptime(client):
     body = client.get("/health").json()
     assert body["database"] is True and body["search_backend"] == "embedded"
     assert body["uptime_s"] >= 0
+
+
+def test_a_started_app_keeps_numpy_blas_on_one_thread(client):
+    # the query path's torch and BLAS pools would otherwise fight for the cores
+    # (bench.rerank: first stage p50 52 → 29 ms on 2 cores)
+    from threadpoolctl import threadpool_info
+
+    blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert blas and set(blas) == {1}
