@@ -59,6 +59,16 @@ def date(value: dt.date | str | None, lang: str) -> str:
     return native_digits(_babel_date(value, "long", locale=lang), lang)
 
 
+def as_written(value: str | None, lang: str) -> str:
+    """Return a date as a source gives it (``2019-04-11``, or only ``c.2022``) in the language:
+    a whole ISO date in the long form, anything else with its digits localised."""
+    if not value:
+        return ""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return date(value.strip(), lang)
+    return local_text(value, lang)
+
+
 def local_text(text: str, lang: str) -> str:
     """Return a sentence written for ``lang`` with its ISO dates and digits localised."""
     if lang == "en":

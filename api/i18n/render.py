@@ -160,7 +160,8 @@ def _environment() -> jinja2.Environment:
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update({"num": _with_lang(fmt.number), "taka": _with_lang(fmt.taka),
-                        "date": _with_lang(fmt.date), "change_lines": change_lines})
+                        "date": _with_lang(fmt.date), "as_written": _with_lang(fmt.as_written),
+                        "change_lines": change_lines})
     env.globals.update({
         "money": _with_lang(fmt.money), "country": _named(names.country),
         "occupation": _named(names.occupation), "skill": _named(names.skill),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_health(client):
     r = client.get("/health")
@@ -14,7 +16,8 @@ def test_health_reports_the_backend_and_uptime(client):
     assert body["uptime_s"] >= 0
 
 
-def test_a_started_app_keeps_numpy_blas_on_one_thread(client):
+@pytest.mark.usefixtures("client")  # a started app (its lifespan ran)
+def test_a_started_app_keeps_numpy_blas_on_one_thread():
     # the query path's torch and BLAS pools would otherwise fight for the cores
     # (bench.rerank: first stage p50 52 → 29 ms on 2 cores)
     from threadpoolctl import threadpool_info

@@ -94,7 +94,8 @@ def test_every_worker_page_has_one_h1_and_labelled_fields(client, lang):
 
 def test_job_page_states_the_cost_rule_and_links_the_prefilled_fee_form(client):
     jobs = re.findall(r'href="(/worker/jobs/\d+)"', client.get("/worker").text)
-    pages = [client.get(j, params={"lang": "en"}).text for j in dict.fromkeys(jobs)]
+    urls = list(dict.fromkeys(jobs))
+    pages = [client.get(j, params={"lang": "en"}).text for j in urls]
     with_ceiling = [h for h in pages if "ceiling for all migration costs" in h]
     assert with_ceiling, "no job to a destination with a published ceiling"
     assert all("about ৳" in h for h in pages), "a wage without its taka amount"
@@ -102,6 +103,11 @@ def test_job_page_states_the_cost_rule_and_links_the_prefilled_fee_form(client):
     assert "employer-pays principle" in html and "is illegal" in html
     assert re.search(r"ceiling for all migration costs to .* is <strong>৳[\d,]+</strong>", html)
     assert re.search(r"licence <span lang=\"en\">[^<]+</span>", html)
+    # the ceiling's source date in words, and in Bangla with Bangla digits
+    assert re.search(r"\(source: [^<]+, \d{1,2} \w+ \d{4}\)</small>", html), html[-3000:]
+    bn = client.get(urls[pages.index(html)], params={"lang": "bn"}).text
+    when = re.search(r"\(সূত্র: .+?, ([^<]+)\)</small>", bn)
+    assert when and not re.search(r"[0-9]", when.group(1)), when
     assert re.search(r"about ৳[\d,]+ \(exchange rate of \d+ \w+ \d{4}\)", html), \
         "the wage is not shown in taka with the rate's date"
     link = re.search(r'href="(/worker/report-fee\?job_order_id=(\d+)&amp;agency_id=(\d+))"', html)
