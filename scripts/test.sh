@@ -15,4 +15,11 @@ if [ "${SHETU_SKIP_SERVICES:-0}" != "1" ] && ! command -v chromium >/dev/null 2>
   (apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }) \
     || echo "warning: could not install chromium; the browser tests will be skipped" >&2
 fi
+# The whole suite (no arguments: `make test`, CI) starts with the linters, so a lint finding
+# fails CI like a test does: ruff (~1 s) and mypy over the six packages (~1.5 min cold).
+if [ "$#" -eq 0 ]; then
+  echo "lint: ruff and mypy..."
+  .venv/bin/ruff check .
+  .venv/bin/mypy
+fi
 exec .venv/bin/python -m pytest "$@"
