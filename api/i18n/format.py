@@ -64,7 +64,7 @@ def as_written(value: str | None, lang: str) -> str:
     a whole ISO date in the long form, anything else with its digits localised."""
     if not value:
         return ""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if _ISO_DATE.fullmatch(value.strip()):
         return date(value.strip(), lang)
     return local_text(value, lang)
 

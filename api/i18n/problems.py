@@ -12,7 +12,6 @@ sentence, marked ``lang="en"``, after the label in the page's language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -50,15 +49,27 @@ _LIMIT_KEYS = ("gt", "ge", "lt", "le", "max_length", "min_length")
 
 @dataclass(frozen=True)
 class FormProblem:
-    """The first thing wrong with a form: which field, what kind, the limit, the API's words."""
+    """The first thing wrong with a form: which field, what kind, the limit, the rule's own
+    message and the API's sentence (``str()``)."""
 
     field: str
     kind: str
     limit: int | float | None
+    message: str
     english: str
 
     def __str__(self) -> str:
         return self.english
+
+    @property
+    def label(self) -> str | None:
+        """The msgid of the field's label, or None for a field the worker forms do not show."""
+        return LABELS.get(self.field)
+
+    @property
+    def instruction(self) -> str | None:
+        """The msgid that says what to do, or None where only the rule's English will do."""
+        return INSTRUCTIONS.get(self.kind)
 
 
 def problem_of(exc: ValidationError) -> FormProblem:
@@ -67,20 +78,6 @@ def problem_of(exc: ValidationError) -> FormProblem:
     ctx = first.get("ctx") or {}
     limit = next((ctx[k] for k in _LIMIT_KEYS if isinstance(ctx.get(k), int | float)), None)
     field = next((str(p) for p in first.get("loc", ()) if p != "body"), "")
+    message = str(first.get("msg", "")).removeprefix("Value error, ")
     english = validation_detail([dict(first)])[0]
-    return FormProblem(field, str(first.get("type", "")), limit, english)
-
-
-def instruction(problem: FormProblem) -> str | None:
-    """The msgid that says what to do about ``problem``, or None where only its English will do."""
-    return INSTRUCTIONS.get(problem.kind)
-
-
-def label(problem: FormProblem) -> str | None:
-    """The msgid of the field's label, or None for a field the worker forms do not show."""
-    return LABELS.get(problem.field)
-
-
-def known(value: Any) -> bool:
-    """Whether ``value`` is a :class:`FormProblem` (rather than a plain English message)."""
-    return isinstance(value, FormProblem)
+    return FormProblem(field, str(first.get("type", "")), limit, message, english)

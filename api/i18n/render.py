@@ -21,8 +21,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from api.i18n import format as fmt
-from api.i18n import names, problems
+from api.i18n import names
 from api.i18n.locale import COOKIE, LANGUAGES, choose_language, requested_language, translations
+from api.i18n.problems import FormProblem
 
 log = logging.getLogger("shetu")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -117,15 +118,14 @@ def _problem(ctx: jinja2.runtime.Context, error: Any) -> Markup:
     """What is wrong with a form, in the page's language where Shetu can say it
     (``api.i18n.problems``): the field's label, then what to do; otherwise English, marked."""
     lang = ctx.get("lang", "en")
-    if not problems.known(error) or (head := problems.label(error)) is None:
+    if not isinstance(error, FormProblem) or error.label is None:
         return _span(str(error), "en", lang)
     t = translations(lang)
-    what = problems.instruction(error)
-    if what is None:  # a rule's own sentence: keep its English, without the field's name
-        rest = error.english.split(": ", 1)[-1].removeprefix("Value error, ")
-        return Markup("{}: {}").format(t.gettext(head), _span(rest, "en", lang))
+    if error.instruction is None:  # a rule's own sentence: keep its English
+        return Markup("{}: {}").format(t.gettext(error.label), _span(error.message, "en", lang))
     limit = fmt.number(error.limit, lang) if error.limit is not None else ""
-    return Markup("{}: {}").format(t.gettext(head), t.gettext(what) % {"limit": limit})
+    return Markup("{}: {}").format(t.gettext(error.label),
+                                   t.gettext(error.instruction) % {"limit": limit})
 
 
 def change_lines(detail: str | None) -> list[str]:

@@ -9,11 +9,9 @@ from typing import Any
 from babel import Locale
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import CurrentUser
-from api.i18n.problems import FormProblem, problem_of
 from api.i18n.render import render
 from api.serializers import eligible_jobs_out
 from api.web.common import need
@@ -32,12 +30,6 @@ def signed_in_worker(request: Request, settings, session) -> tuple[CurrentUser, 
     if user.worker_id is None:
         raise HTTPException(404, "this account has no worker profile")
     return user, service.get(session, Worker, user.worker_id)
-
-
-def form_error(exc: ValidationError) -> FormProblem:
-    """What is wrong with a form: its first error, which the page says in its own language
-    (``api.i18n.problems``; ``str()`` of it is the API's 422 sentence)."""
-    return problem_of(exc)
 
 
 def language_name(name: str, lang: str) -> tuple[str, str]:

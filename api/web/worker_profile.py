@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import IndexerDep, SessionDep, SettingsDep
-from api.i18n.problems import FormProblem
+from api.i18n.problems import FormProblem, problem_of
 from api.skill_search import suggest_skills
-from api.web.worker_base import form_error, jobs_for, signed_in_worker, worker_render
+from api.web.worker_base import jobs_for, signed_in_worker, worker_render
 from api.writes import WritesDep
 from registry import portal, service
 from registry.models import Attestation, Worker
@@ -93,7 +93,7 @@ def save_profile(request: Request, settings: SettingsDep, writes: WritesDep, ix:
     except ValidationError as exc:
         return worker_render(request, session, user, "worker_profile.html",
                              _context(session, ix, settings, w, form,
-                                      error=form_error(exc)),
+                                      error=problem_of(exc)),
                              status_code=422)
     except (ForbiddenError, InvalidRecordError) as exc:
         return worker_render(request, session, user, "worker_profile.html",

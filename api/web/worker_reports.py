@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep
-from api.i18n.problems import FormProblem
-from api.web.worker_base import form_error, signed_in_worker, worker_render
+from api.i18n.problems import FormProblem, problem_of
+from api.web.worker_base import signed_in_worker, worker_render
 from api.writes import WritesDep
 from registry import reports
 from registry.compliance import cost_ceilings
@@ -85,7 +85,7 @@ def report_fee(request: Request, settings: SettingsDep, writes: WritesDep,
         row = writes.run(lambda: reports.report_fee(session, w.id, body, _now()))
     except ValidationError as exc:
         return _fee_form(request, session, settings, user, w, values,
-                         form_error(exc), 422)
+                         problem_of(exc), 422)
     except (InvalidRecordError, NotFoundError) as exc:
         session.rollback()
         return _fee_form(request, session, settings, user, w, values, str(exc), 422)
@@ -116,7 +116,7 @@ def complain(request: Request, settings: SettingsDep, writes: WritesDep,
         row = writes.run(lambda: reports.file_complaint(session, w.id, body, _now()))
     except (ValidationError, InvalidRecordError, NotFoundError) as exc:
         session.rollback()
-        error = (form_error(exc) if isinstance(exc, ValidationError)
+        error = (problem_of(exc) if isinstance(exc, ValidationError)
                  else str(exc))
         return worker_render(request, session, user, "worker_complaint.html", {
             **_choices(session, w.id), "categories": COMPLAINT_CATEGORIES, "error": error,
