@@ -2,7 +2,9 @@
 
 :func:`get_occupation_ranker` / :func:`get_skill_ranker` return the ranker for a settings object
 (any object with ``esco_dir``, ``cache_dir`` and ``model``), building it in a background thread
-on first use; :func:`suggest_concepts` combines both for a record given only as text.
+on first use; :func:`suggest_concepts` combines both for a record given only as text, with the
+skills that vacancies of similar titles ask for where ``shetu train vacancy-skills`` has fitted
+that evidence (:func:`get_vacancy_skills`).
 The occupation ranker gets the active cross-encoder (``matcher.models.active_cross_encoder``,
 read on every call, loaded once) as its second stage, or none when no pointer is set.
 """
@@ -15,6 +17,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from matcher.encoder import get_encoder
 from matcher.normalise import (
     BUILD_PROGRESS,
@@ -22,13 +26,19 @@ from matcher.normalise import (
     build_occupation_ranker,
     build_skill_ranker,
 )
+from matcher.query_text import query_head
 from matcher.taxonomy import Taxonomy, load_taxonomy
+from matcher.vacancy_skills import ARTEFACT, VacancySkills, VacancySkillsError
 
 _RANKERS: dict[tuple[str, str, str, str], ConceptRanker] = {}
 _BUILDS: dict[tuple[str, str, str, str], Future[ConceptRanker]] = {}
 _RANKERS_LOCK = threading.Lock()
 _CROSS: dict[str, Any] = {}  # artefact directory → loaded CrossReranker (None: failed to load)
+# vacancy-skills directory → (meta.json mtime, loaded evidence or None when unusable)
+_VACANCIES: dict[str, tuple[float, VacancySkills | None]] = {}
+_WARNED: set[tuple[str, str]] = set()
 log = logging.getLogger(__name__)
+MIN_VACANCY_SHARE = 0.1  # a skill fewer than this share of similar vacancies ask for is no hint
 # Builds run in the background (one thread per kind, so indexing's occupation ranker never
 # queues behind the larger skill one); a request need not wait for one (see ``wait=False``).
 _BUILDER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shetu-ranker-build")
@@ -135,13 +145,55 @@ def warm_rankers(settings: Any) -> None:
             pass
 
 
+def get_vacancy_skills(settings: Any, encoder_name: str) -> VacancySkills | None:
+    """Return the fitted vacancy evidence (``var/models/vacancy-skills``), or None.
+
+    None when nothing was fitted, when the artefact cannot be read (logged once) or when it was
+    embedded by another encoder than ``encoder_name`` (its vectors would not compare). Re-read
+    when the artefact is written again.
+    """
+    var_dir = getattr(settings, "var_dir", None)
+    if var_dir is None:
+        return None
+    from matcher.models import models_dir
+
+    d = models_dir(var_dir) / ARTEFACT
+    try:
+        mtime = (d / "meta.json").stat().st_mtime
+    except OSError:
+        return None
+    key = str(d)
+    with _RANKERS_LOCK:
+        hit = _VACANCIES.get(key)
+    if hit is None or hit[0] != mtime:
+        try:
+            loaded: VacancySkills | None = VacancySkills.load(d)
+        except VacancySkillsError as exc:
+            log.warning("%s; skill suggestions go without vacancy evidence", exc)
+            loaded = None
+        with _RANKERS_LOCK:
+            _VACANCIES[key] = hit = (mtime, loaded)
+    found = hit[1]
+    if found is not None and found.model != encoder_name:
+        if (key, encoder_name) not in _WARNED:
+            _WARNED.add((key, encoder_name))
+            log.warning("vacancy evidence %s was embedded by %s, the skill ranker uses %s: not "
+                        "used (run `shetu train vacancy-skills` again)", d, found.model,
+                        encoder_name)
+        return None
+    return found
+
+
 def suggest_concepts(text: Any, occupations: ConceptRanker, skills: ConceptRanker,
                      tax: Taxonomy, *, top_occupations: int = 3, top_skills: int = 10,
-                     lang: str | None = None) -> dict[str, list[dict]]:
+                     lang: str | None = None, vacancies: VacancySkills | None = None
+                     ) -> dict[str, list[dict]]:
     """Suggest ESCO occupations and skills, with scores, for a record given only as text.
 
-    Skills combine the skill ranker's direct matches on the text with the essential skills of
-    the suggested occupations (weighted by the occupation's score).
+    Skills combine three sources, each 0..1: the skill ranker's direct matches on the text, the
+    essential skills of the suggested occupations (weighted by the occupation's score) and, with
+    ``vacancies``, the share of vacancies with titles like the text's first sentence that ask for
+    the skill. A skill scores its best source plus a fifth of its second best.
     """
     occ = occupations.rank(text, top_k=top_occupations, lang=lang)
     direct = {r["uri"]: r["score"] for r in skills.rank(text, top_k=top_skills * 2, lang=lang)}
@@ -149,10 +201,18 @@ def suggest_concepts(text: Any, occupations: ConceptRanker, skills: ConceptRanke
     for r in occ:
         for s in tax.essential.get(r["uri"], ()):
             via[s] = max(via.get(s, 0.0), 0.8 * r["score"])
-    merged = {u: max(direct.get(u, 0.0), via.get(u, 0.0)) + 0.2 * min(direct.get(u, 0.0),
-                                                                        via.get(u, 0.0))
-              for u in set(direct) | set(via)}
-    best = sorted(merged.items(), key=lambda kv: -kv[1])[:top_skills]
+    seen: dict[str, float] = {}
+    head = query_head(skills.prepare(text, lang)) if vacancies is not None else ""
+    if vacancies is not None and head.strip():
+        sc = vacancies.scores(skills.encoder.encode([head]))[0]
+        for j in np.argsort(-sc)[:top_skills * 2]:
+            if sc[j] >= MIN_VACANCY_SHARE:
+                seen[vacancies.skill_uris[j]] = float(sc[j])
+    merged = {}
+    for u in set(direct) | set(via) | set(seen):
+        parts = sorted((direct.get(u, 0.0), via.get(u, 0.0), seen.get(u, 0.0)), reverse=True)
+        merged[u] = parts[0] + 0.2 * parts[1]
+    best = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:top_skills]
     return {"occupations": occ,
             "skills": [{"uri": u, "label": tax.skill_label(u), "score": round(s, 4)}
                        for u, s in best]}

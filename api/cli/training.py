@@ -1,4 +1,4 @@
-"""``shetu train encoder|reranker`` and ``shetu models list|activate``."""
+"""``shetu train encoder|reranker|vacancy-skills`` and ``shetu models list|activate``."""
 
 from __future__ import annotations
 
@@ -92,6 +92,64 @@ def train_encoder(
         typer.echo(f"{k}: {v}")
     typer.echo(f"saved {out.name} (activate with: shetu models activate {out.name}; continue "
                f"with: shetu train encoder --resume {out})")
+
+
+@train_app.command("vacancy-skills")
+def train_vacancy_skills(
+    ctx: typer.Context,
+    source: Annotated[str | None, typer.Option(
+        help="JSON lines (.jsonl or .jsonl.gz) of {\"title\": …, \"skills\": [ESCO skill "
+             "labels]}; default: TechWolf's vacancy titles under the data directory")] = None,
+    held_out: Annotated[bool, typer.Option(
+        help="leave out the titles `shetu eval job2skill` scores and chooses weights on (only "
+             "for the default source)")] = True,
+) -> None:
+    """Fit the skills that vacancies with similar titles ask for (used by skill suggestions)."""
+    from pathlib import Path
+
+    from matcher.models import models_dir
+    from matcher.rankers import get_skill_ranker
+    from matcher.vacancy_skills import (
+        ARTEFACT,
+        VacancySkills,
+        VacancySkillsError,
+        read_labelled_titles,
+    )
+    from training.eval_tasks import job2skill_splits
+    from training.held_out import EVAL_SEED
+
+    s = settings(ctx)
+    default = Path(s.data_dir) / "eval" / "techwolf-job2skill" / "job_skill_val.jsonl.gz"
+    path = Path(source) if source else default
+    if not path.is_file():
+        typer.echo(f"error: --source: no such file: {path}", err=True)
+        raise typer.Exit(2)
+    sk = get_skill_ranker(s)
+    by_label: dict[str, list[str]] = {}
+    for c in sk.concepts:
+        by_label.setdefault(c.label.casefold(), []).append(c.uri)
+    try:
+        rows = [r for r in read_labelled_titles(path, by_label) if r[1]]
+    except (VacancySkillsError, OSError, EOFError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    what = str(path)
+    if held_out and source is None:
+        _test, _dev, train = job2skill_splits(len(rows), EVAL_SEED)
+        rows = [rows[i] for i in train]
+        what += " (train split: without the titles job2skill evaluates or tunes on)"
+    if not rows:
+        typer.echo(f"error: {path}: no title has a skill label found in ESCO", err=True)
+        raise typer.Exit(1)
+    _log(f"embedding {len(rows):,} vacancy titles with {sk.encoder.name} …")
+    try:
+        fitted = VacancySkills.fit([sk.prepare(t) for t, _ in rows], [u for _, u in rows],
+                                   sk.encoder, [c.uri for c in sk.concepts], source=what)
+    except VacancySkillsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    out = fitted.save(models_dir(s.var_dir) / ARTEFACT)
+    typer.echo(f"saved {out} ({fitted.size:,} titles, {fitted.labels.nnz:,} title–skill pairs)")
 
 
 @train_app.command("reranker")

@@ -13,7 +13,12 @@ from pydantic import Field
 
 from api.deps import IndexerDep, SettingsDep, UserDep
 from api.schemas import ConceptResults, Suggestions
-from matcher.rankers import get_occupation_ranker, get_skill_ranker, suggest_concepts
+from matcher.rankers import (
+    get_occupation_ranker,
+    get_skill_ranker,
+    get_vacancy_skills,
+    suggest_concepts,
+)
 from registry.schemas import InModel
 
 router = APIRouter(prefix="/api/v1/taxonomy", tags=["taxonomy"])
@@ -48,7 +53,12 @@ class SuggestIn(InModel):
 @router.post("/suggest", response_model_exclude_unset=True)
 def suggest(body: SuggestIn, settings: SettingsDep, ix: IndexerDep,
             _user: UserDep) -> Suggestions:
-    """Suggest ESCO occupations and skills, with scores, for a record given only as text."""
+    """Suggest ESCO occupations and skills, with scores, for a record given only as text.
+
+    Skills come from the text itself, from the suggested occupations' essential skills and,
+    once ``shetu train vacancy-skills`` has run, from what vacancies with similar titles ask for.
+    """
+    skills = get_skill_ranker(settings, wait=False)
     return Suggestions.model_validate(suggest_concepts(
-        body.text, get_occupation_ranker(settings, wait=False),
-        get_skill_ranker(settings, wait=False), ix.taxonomy, lang=body.lang))
+        body.text, get_occupation_ranker(settings, wait=False), skills, ix.taxonomy,
+        lang=body.lang, vacancies=get_vacancy_skills(settings, skills.encoder.name)))

@@ -57,3 +57,36 @@ def test_settings_are_read_once_per_run(monkeypatch):
     state = CliState()
     assert state.settings is state.settings
     assert len(calls) == 1
+
+
+def test_train_vacancy_skills_fits_a_file_and_names_a_bad_one(monkeypatch, tmp_path):
+    import json as _json
+
+    from support import DATA_DIR
+
+    from matcher.vacancy_skills import VacancySkills
+    from registry.config import get_settings
+
+    for k, v in {"SHETU_ENV": "test", "SHETU_VAR_DIR": str(tmp_path), "SHETU_MODEL": "hashing",
+                 "SHETU_DATA_DIR": str(DATA_DIR)}.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    good = tmp_path / "v.jsonl"
+    good.write_text("\n".join(_json.dumps(r) for r in (
+        {"title": "Night order picker", "skills": ["work in shifts", "lift heavy weights"]},
+        {"title": "Van driver", "skills": ["no such skill"]})) + "\n", encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "ok", "skills": []}\n{"title": "x"}\n', encoding="utf-8")
+    try:
+        missing = CliRunner().invoke(app, ["train", "vacancy-skills", "--source",
+                                           str(tmp_path / "none.jsonl")])
+        broken = CliRunner().invoke(app, ["train", "vacancy-skills", "--source", str(bad)])
+        ok = CliRunner().invoke(app, ["train", "vacancy-skills", "--source", str(good)])
+    finally:
+        get_settings.cache_clear()
+    assert missing.exit_code == 2 and "--source: no such file" in missing.output
+    assert broken.exit_code == 1 and "bad.jsonl:2" in broken.output
+    assert ok.exit_code == 0, ok.output
+    fitted = VacancySkills.load(tmp_path / "models" / "vacancy-skills")
+    assert fitted.size == 1 and fitted.labels.nnz == 2  # the driver's unknown label dropped
+    assert not (tmp_path / "models" / "vacancy-skills.partial").exists()

@@ -43,3 +43,28 @@ def test_skills_have_no_code_and_occupations_do(client, tokens):
     sk = _when_ready(lambda: client.get("/api/v1/taxonomy/skills?q=mason&top=3",
                                         headers=tokens["officer"])).json()["results"]
     assert sk and all("code" not in s for s in sk)
+
+
+def test_suggest_adds_skills_that_vacancies_with_similar_titles_ask_for(client, tokens, seeded):
+    from matcher.models import models_dir
+    from matcher.rankers import get_skill_ranker
+    from matcher.vacancy_skills import ARTEFACT, VacancySkills
+
+    text = "Order picker in a warehouse, nights. Pick and pack customer orders."
+
+    def suggested() -> set[str]:
+        r = _when_ready(lambda: client.post("/api/v1/taxonomy/suggest", headers=tokens["admin"],
+                                            json={"text": text}))
+        assert r.status_code == 200, r.text
+        return {s["label"] for s in r.json()["skills"]}
+
+    asked = ["lift heavy weights", "work in shifts"]
+    assert not set(asked) & suggested()  # neither the text nor its occupations name them
+    sk = get_skill_ranker(seeded["settings"])
+    uri = {c.label: c.uri for c in sk.concepts}
+    titles = ["warehouse order picker nights", "order picker", "night picker packer",
+              "warehouse picker"]
+    VacancySkills.fit(titles, [[uri[a] for a in asked]] * len(titles), sk.encoder,
+                      [c.uri for c in sk.concepts]).save(
+        models_dir(seeded["settings"].var_dir) / ARTEFACT)
+    assert set(asked) <= suggested()
