@@ -33,6 +33,7 @@ from matcher.models import (
     FIRST_STAGE_NAME,
     HAND_SET_NAME,
     PACKAGED_NAME,
+    UnknownModelError,
     models_dir,
     resolve,
     write_pointer,
@@ -65,6 +66,9 @@ def activate(settings: Any, name: str, progress: Callable[[int], None] | None = 
     if info.kind == "cross-encoder":
         write_pointer(var_dir, "cross-encoder", info.name)
         return {"kind": "cross-encoder", "name": info.name}
+    if info.kind != "encoder":
+        raise UnknownModelError(f"{info.name} is a {info.kind} artefact: it is used as soon as "
+                                "it is written, there is nothing to activate")
     counts = _reindex(settings, info.encoder_ref, progress, backend)
     write_pointer(var_dir, "encoder", info.name)
     return {"kind": "encoder", "name": info.name, "reindexed": counts}

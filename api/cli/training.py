@@ -237,6 +237,10 @@ def models_activate(
     except UnknownModelError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from exc
+    if kind not in ("encoder", "reranker", "cross-encoder"):
+        typer.echo(f"error: {name} is a {kind} artefact: it is used as soon as it is written, "
+                   "there is nothing to activate", err=True)
+        raise typer.Exit(1)
     if kind in ("reranker", "cross-encoder") or wait:
         result = activate(s, name)
         typer.echo(f"activated {result['kind']} {name}"

@@ -82,6 +82,8 @@ def test_train_vacancy_skills_fits_a_file_and_names_a_bad_one(monkeypatch, tmp_p
                                            str(tmp_path / "none.jsonl")])
         broken = CliRunner().invoke(app, ["train", "vacancy-skills", "--source", str(bad)])
         ok = CliRunner().invoke(app, ["train", "vacancy-skills", "--source", str(good)])
+        listed = CliRunner().invoke(app, ["models", "list"])
+        activated = CliRunner().invoke(app, ["models", "activate", "vacancy-skills"])
     finally:
         get_settings.cache_clear()
     assert missing.exit_code == 2 and "--source: no such file" in missing.output
@@ -90,3 +92,5 @@ def test_train_vacancy_skills_fits_a_file_and_names_a_bad_one(monkeypatch, tmp_p
     fitted = VacancySkills.load(tmp_path / "models" / "vacancy-skills")
     assert fitted.size == 1 and fitted.labels.nnz == 2  # the driver's unknown label dropped
     assert not (tmp_path / "models" / "vacancy-skills.partial").exists()
+    assert "vacancy-skills" in listed.output and "titles: 1" in listed.output
+    assert activated.exit_code == 1 and "nothing to activate" in activated.output
