@@ -91,6 +91,8 @@ def list_models(var_dir: Path | str) -> list[ModelInfo]:
     active = {k: active_name(var_dir, k) for k in POINTERS}
     out = []
     for meta in models_dir(var_dir).glob("*/meta.json"):
+        if meta.parent.name.startswith("."):  # a save in progress or left by a crash
+            continue
         try:
             m = json.loads(meta.read_text(encoding="utf-8"))
         except (OSError, ValueError):

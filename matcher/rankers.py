@@ -34,8 +34,8 @@ _RANKERS: dict[tuple[str, str, str, str], ConceptRanker] = {}
 _BUILDS: dict[tuple[str, str, str, str], Future[ConceptRanker]] = {}
 _RANKERS_LOCK = threading.Lock()
 _CROSS: dict[str, Any] = {}  # artefact directory → loaded CrossReranker (None: failed to load)
-# vacancy-skills directory → (meta.json mtime, loaded evidence or None when unusable)
-_VACANCIES: dict[str, tuple[float, VacancySkills | None]] = {}
+# vacancy-skills directory → (meta.json inode, mtime ns, size; loaded evidence or None)
+_VACANCIES: dict[str, tuple[tuple[int, int, int], VacancySkills | None]] = {}
 _WARNED: set[tuple[str, str]] = set()
 log = logging.getLogger(__name__)
 MIN_VACANCY_SHARE = 0.1  # a skill fewer than this share of similar vacancies ask for is no hint
@@ -159,24 +159,27 @@ def get_vacancy_skills(settings: Any, encoder_name: str) -> VacancySkills | None
 
     d = models_dir(var_dir) / ARTEFACT
     try:
-        mtime = (d / "meta.json").stat().st_mtime
+        st = (d / "meta.json").stat()
     except OSError:
         return None
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
     key = str(d)
     with _RANKERS_LOCK:
         hit = _VACANCIES.get(key)
-    if hit is None or hit[0] != mtime:
+    if hit is None or hit[0] != stamp:
         try:
             loaded: VacancySkills | None = VacancySkills.load(d)
         except VacancySkillsError as exc:
             log.warning("%s; skill suggestions go without vacancy evidence", exc)
             loaded = None
         with _RANKERS_LOCK:
-            _VACANCIES[key] = hit = (mtime, loaded)
+            _VACANCIES[key] = hit = (stamp, loaded)
     found = hit[1]
     if found is not None and found.model != encoder_name:
-        if (key, encoder_name) not in _WARNED:
+        with _RANKERS_LOCK:
+            warn = (key, encoder_name) not in _WARNED
             _WARNED.add((key, encoder_name))
+        if warn:
             log.warning("vacancy evidence %s was embedded by %s, the skill ranker uses %s: not "
                         "used (run `shetu train vacancy-skills` again)", d, found.model,
                         encoder_name)
@@ -204,7 +207,11 @@ def suggest_concepts(text: Any, occupations: ConceptRanker, skills: ConceptRanke
     seen: dict[str, float] = {}
     head = query_head(skills.prepare(text, lang)) if vacancies is not None else ""
     if vacancies is not None and head.strip():
-        sc = vacancies.scores(skills.encoder.encode([head]))[0]
+        try:
+            sc = vacancies.scores(skills.encoder.encode([head]))[0]
+        except VacancySkillsError as exc:  # e.g. fitted with vectors of another size
+            log.warning("%s; skill suggestions go without vacancy evidence", exc)
+            sc = np.zeros(0, dtype=np.float32)
         for j in np.argsort(-sc)[:top_skills * 2]:
             if sc[j] >= MIN_VACANCY_SHARE:
                 seen[vacancies.skill_uris[j]] = float(sc[j])

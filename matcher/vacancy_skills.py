@@ -53,6 +53,9 @@ class VacancySkills:
     temp: float = DEFAULT_TEMP
 
     def __post_init__(self) -> None:
+        if self.title_vecs.ndim != 2 or not np.isfinite(self.title_vecs).all():
+            raise VacancySkillsError(f"title vectors must be a finite 2-d array, not of shape "
+                                     f"{self.title_vecs.shape}")
         n = self.title_vecs.shape[0]
         if n == 0:
             raise VacancySkillsError("no labelled vacancy titles")
@@ -139,30 +142,44 @@ class VacancySkills:
     # ---------------------------------------------------------------------------------------
 
     def save(self, directory: Path | str) -> Path:
-        """Write the artefact atomically (a ``.partial`` directory renamed into place)."""
-        d = Path(directory)
-        tmp = d.with_name(d.name + ".partial")
-        tmp.mkdir(parents=True, exist_ok=True)
-        np.save(tmp / "vectors.npy", self.title_vecs)
-        sparse.save_npz(tmp / "labels.npz", self.labels)
+        """Write the artefact to ``directory``, replacing one that is there.
+
+        The files are written and flushed to disk in a hidden temporary directory beside it,
+        which is then renamed into place (the old one renamed away first and removed after): a
+        reader sees the old or the new artefact whole, or — in the instant between the two
+        renames — none, and then goes without vacancy evidence for that call. Two saves at
+        once each use their own temporary directory; the later rename wins.
+        """
+        import os
+        import tempfile
         from datetime import UTC, datetime
 
-        (tmp / "meta.json").write_text(json.dumps({
-            "kind": ARTEFACT, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "summary": {"titles": self.size, "skills asked for": int(self.labels.nnz),
-                        "source": self.source, "encoder": self.model},
-            "model": self.model, "source": self.source, "k": self.k, "temp": self.temp,
-            "titles": self.size, "skill_uris": self.skill_uris}, ensure_ascii=False),
-            encoding="utf-8")
-        if d.exists():
-            old = d.with_name(d.name + ".old")
-            if old.exists():
-                _rmtree(old)
-            d.rename(old)
-            tmp.rename(d)
+        d = Path(directory)
+        d.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}-", suffix=".partial", dir=d.parent))
+        try:
+            np.save(tmp / "vectors.npy", self.title_vecs)
+            sparse.save_npz(tmp / "labels.npz", self.labels)
+            (tmp / "meta.json").write_text(json.dumps({
+                "kind": ARTEFACT, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "summary": {"titles": self.size, "skills asked for": int(self.labels.nnz),
+                            "source": self.source, "encoder": self.model},
+                "model": self.model, "source": self.source, "k": self.k, "temp": self.temp,
+                "titles": self.size, "skill_uris": self.skill_uris}, ensure_ascii=False),
+                encoding="utf-8")
+            for f in tmp.iterdir():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            old = None
+            if d.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{d.name}-", suffix=".old", dir=d.parent))
+                os.replace(d, old / "artefact")
+            os.replace(tmp, d)
+        except BaseException:
+            _rmtree(tmp)
+            raise
+        if old is not None:
             _rmtree(old)
-        else:
-            tmp.rename(d)
         return d
 
     @classmethod
@@ -176,8 +193,11 @@ class VacancySkills:
             return cls(vecs.astype(np.float32), labels, list(meta["skill_uris"]),
                        str(meta.get("model", "")), str(meta.get("source", "")),
                        int(meta.get("k", DEFAULT_K)), float(meta.get("temp", DEFAULT_TEMP)))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except VacancySkillsError as exc:
             raise VacancySkillsError(f"{d}: not a usable vacancy-skills artefact ({exc})") from exc
+        except Exception as exc:  # noqa: BLE001 - numpy/scipy/zipfile raise many kinds on bad files
+            raise VacancySkillsError(f"{d}: not a usable vacancy-skills artefact "
+                                     f"({type(exc).__name__}: {exc})") from exc
 
 
 def _rmtree(p: Path) -> None:
@@ -199,18 +219,28 @@ def read_labelled_titles(path: Path | str, skill_uris_by_label: Mapping[str, Seq
     p = Path(path)
     opener: Any = gzip.open if p.suffix == ".gz" else open
     out: list[tuple[str, list[str]]] = []
-    with opener(p, "rt", encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-                title, labels = r["title"], r["skills"]
-                if not isinstance(title, str) or not isinstance(labels, list):
-                    raise TypeError("title must be text and skills a list")
-            except (ValueError, KeyError, TypeError) as exc:
-                raise VacancySkillsError(f"{p}:{n}: {exc}") from exc
-            uris = sorted({u for s in labels if isinstance(s, str)
-                           for u in skill_uris_by_label.get(s.casefold(), ())})
-            out.append((title, uris))
+    n = 0
+    try:
+        with opener(p, "rt", encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                _read_row(p, n, line, skill_uris_by_label, out)
+    except (UnicodeDecodeError, EOFError, OSError) as exc:
+        raise VacancySkillsError(f"{p}:{n + 1}: cannot be read ({exc})") from exc
     return out
+
+
+def _read_row(p: Path, n: int, line: str, skill_uris_by_label: Mapping[str, Sequence[str]],
+              out: list[tuple[str, list[str]]]) -> None:
+    """Append line ``n`` of ``p`` as (title, URIs) to ``out``; blank lines are skipped."""
+    if not line.strip():
+        return
+    try:
+        r = json.loads(line)
+        title, labels = r["title"], r["skills"]
+        if not isinstance(title, str) or not isinstance(labels, list):
+            raise TypeError("title must be text and skills a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VacancySkillsError(f"{p}:{n}: {exc}") from exc
+    uris = sorted({u for s in labels if isinstance(s, str)
+                   for u in skill_uris_by_label.get(s.casefold(), ())})
+    out.append((title, uris))

@@ -196,7 +196,8 @@ def job2skill_splits(n: int, seed: int) -> tuple[list[int], list[int], list[int]
     """Return (test, dev, train) title positions of the TechWolf set (``n`` usable titles).
 
     test = the seeded sample the task evaluates (:data:`JOB2SKILL_SAMPLE`, the same draw as
-    ``EvalContext.sample``; a ``--limit`` run evaluates part of it), dev = 500 of the rest
+    ``EvalContext.sample`` at that size; a ``--limit`` run evaluates part of it,
+    :func:`job2skill_evaluated`), dev = 500 of the rest
     (seed + 1, where fusion weights and k/T were chosen), train = everything else (what the
     vacancy evidence is fitted on). The three never share a title.
     """
@@ -205,6 +206,17 @@ def job2skill_splits(n: int, seed: int) -> tuple[list[int], list[int], list[int]
     dev = sorted(random.Random(seed + 1).sample(rest, min(len(rest), JOB2SKILL_DEV)))
     train = sorted(set(rest) - set(dev))
     return test, dev, train
+
+
+def job2skill_evaluated(test: list[int], limit: int | None, seed: int) -> list[int]:
+    """Return the test positions a run evaluates: all of ``test``, or a seeded ``limit`` of them.
+
+    (``EvalContext.sample`` cannot be used for a ``--limit`` run: ``random.sample`` draws a small
+    sample by another method than a large one, so its draw would not stay inside ``test``.)
+    """
+    if not limit or limit >= len(test):
+        return test
+    return sorted(random.Random(seed + 2).sample(test, limit))
 
 
 def job2skill(ctx: EvalContext) -> TaskResult:
@@ -228,8 +240,8 @@ def job2skill(ctx: EvalContext) -> TaskResult:
             if rel:
                 all_titles.append(r["title"])
                 all_qrels.append(rel)
-    _test, _dev, train = job2skill_splits(len(all_titles), ctx.seed)
-    idx = ctx.sample(list(range(len(all_titles))), JOB2SKILL_SAMPLE)  # ⊆ _test
+    test, _dev, train = job2skill_splits(len(all_titles), ctx.seed)
+    idx = job2skill_evaluated(test, ctx.limit, ctx.seed)
     titles, qrels = [all_titles[i] for i in idx], [all_qrels[i] for i in idx]
     texts = [sk.prepare(t) for t in titles]
     t0 = time.time()

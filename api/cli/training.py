@@ -130,7 +130,7 @@ def train_vacancy_skills(
         by_label.setdefault(c.label.casefold(), []).append(c.uri)
     try:
         rows = [r for r in read_labelled_titles(path, by_label) if r[1]]
-    except (VacancySkillsError, OSError, EOFError) as exc:
+    except VacancySkillsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     what = str(path)
@@ -148,7 +148,11 @@ def train_vacancy_skills(
     except VacancySkillsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    out = fitted.save(models_dir(s.var_dir) / ARTEFACT)
+    try:
+        out = fitted.save(models_dir(s.var_dir) / ARTEFACT)
+    except OSError as exc:
+        typer.echo(f"error: cannot write {models_dir(s.var_dir) / ARTEFACT}: {exc}", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"saved {out} ({fitted.size:,} titles, {fitted.labels.nnz:,} title–skill pairs)")
 
 

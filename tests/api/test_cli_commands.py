@@ -94,3 +94,46 @@ def test_train_vacancy_skills_fits_a_file_and_names_a_bad_one(monkeypatch, tmp_p
     assert not (tmp_path / "models" / "vacancy-skills.partial").exists()
     assert "vacancy-skills" in listed.output and "titles: 1" in listed.output
     assert activated.exit_code == 1 and "nothing to activate" in activated.output
+
+
+def test_train_vacancy_skills_by_default_leaves_out_what_job2skill_scores(monkeypatch,
+                                                                         tmp_path):
+    import gzip
+    import json as _json
+
+    import numpy as np
+    from support import DATA_DIR
+
+    from matcher.encoder import HashingEncoder
+    from matcher.vacancy_skills import VacancySkills
+    from registry.config import get_settings
+    from training.eval_tasks import job2skill_splits
+
+    data = tmp_path / "data"
+    (data / "eval" / "techwolf-job2skill").mkdir(parents=True)
+    (data / "taxonomy").symlink_to(DATA_DIR / "taxonomy")
+    titles = [f"warehouse picker number {i}" for i in range(2600)]
+    with gzip.open(data / "eval" / "techwolf-job2skill" / "job_skill_val.jsonl.gz", "wt",
+                   encoding="utf-8") as fh:
+        for i, t in enumerate(titles):
+            skills = ["work in shifts"] if i != 7 else ["not an ESCO label"]  # 7 is not usable
+            fh.write(_json.dumps({"title": t, "skills": skills}) + "\n")
+    for k, v in {"SHETU_ENV": "test", "SHETU_VAR_DIR": str(tmp_path / "var"),
+                 "SHETU_MODEL": "hashing", "SHETU_DATA_DIR": str(data)}.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, ["train", "vacancy-skills"])
+        s = get_settings()
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 0, r.output
+    usable = [t for i, t in enumerate(titles) if i != 7]
+    _, _, train = job2skill_splits(len(usable), 13)
+    fitted = VacancySkills.load(tmp_path / "var" / "models" / "vacancy-skills")
+    assert fitted.size == len(train) == 2599 - 2000 - 500 and "train split" in fitted.source
+    from matcher.rankers import get_skill_ranker
+
+    prep = get_skill_ranker(s).prepare
+    want = HashingEncoder().encode([prep(usable[i]) for i in train])
+    assert np.allclose(fitted.title_vecs, want / np.linalg.norm(want, axis=1, keepdims=True))

@@ -97,3 +97,38 @@ def test_labelled_titles_file_maps_labels_and_names_a_bad_line(tmp_path: Path) -
                    encoding="utf-8")
     with pytest.raises(VacancySkillsError, match=r"bad\.jsonl:2: title must be text"):
         read_labelled_titles(bad, {})
+
+
+@pytest.mark.parametrize("broken", ["empty vectors", "truncated labels", "vectors of text"])
+def test_any_damaged_file_is_refused_not_raised_as_something_else(
+        fitted: VacancySkills, tmp_path: Path, broken: str) -> None:
+    d = fitted.save(tmp_path / "vacancy-skills")
+    if broken == "empty vectors":
+        (d / "vectors.npy").write_bytes(b"")
+    elif broken == "truncated labels":
+        data = (d / "labels.npz").read_bytes()
+        (d / "labels.npz").write_bytes(data[: len(data) // 2])
+    else:
+        np.save(d / "vectors.npy", np.array(["a", "b"]))
+    with pytest.raises(VacancySkillsError, match="not a usable vacancy-skills artefact"):
+        VacancySkills.load(d)
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "latin1.jsonl"
+    p.write_bytes(b'{"title": "ok", "skills": []}\n{"title": "caf\xe9", "skills": []}\n')
+    with pytest.raises(VacancySkillsError, match=r"latin1\.jsonl:\d+: cannot be read"):
+        read_labelled_titles(p, {})
+
+
+def test_a_save_leaves_no_temporary_directory_and_list_skips_hidden_ones(
+        fitted: VacancySkills, tmp_path: Path) -> None:
+    from matcher.models import list_models
+
+    models = tmp_path / "models"
+    fitted.save(models / "vacancy-skills")
+    fitted.save(models / "vacancy-skills")
+    assert [p.name for p in models.iterdir()] == ["vacancy-skills"]
+    (models / ".vacancy-skills-x.partial").mkdir()
+    (models / ".vacancy-skills-x.partial" / "meta.json").write_text("{}", encoding="utf-8")
+    assert [i.name for i in list_models(tmp_path)] == ["vacancy-skills"]
