@@ -301,6 +301,10 @@ class ConceptRanker:
             out.append(item)
         return out
 
+    def top(self, scores: np.ndarray, top_k: int) -> list[dict]:
+        """Return the result list (best first, above ``min_score``) for one row of scores."""
+        return self._results(scores, top_k)
+
     def rank(self, query: Any, top_k: int = 10, lang: str | None = None) -> list[dict]:
         """Return up to ``top_k`` concepts for one query, best first (``[]`` for empty text)."""
         return self.rank_many([query], top_k=top_k, lang=lang)[0]

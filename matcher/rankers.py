@@ -26,7 +26,6 @@ from matcher.normalise import (
     build_occupation_ranker,
     build_skill_ranker,
 )
-from matcher.query_text import query_head
 from matcher.taxonomy import Taxonomy, load_taxonomy
 from matcher.vacancy_skills import ARTEFACT, VacancySkills, VacancySkillsError
 
@@ -38,7 +37,6 @@ _CROSS: dict[str, Any] = {}  # artefact directory → loaded CrossReranker (None
 _VACANCIES: dict[str, tuple[tuple[int, int, int], VacancySkills | None]] = {}
 _WARNED: set[tuple[str, str]] = set()
 log = logging.getLogger(__name__)
-MIN_VACANCY_SHARE = 0.1  # a skill fewer than this share of similar vacancies ask for is no hint
 # Builds run in the background (one thread per kind, so indexing's occupation ranker never
 # queues behind the larger skill one); a request need not wait for one (see ``wait=False``).
 _BUILDER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shetu-ranker-build")
@@ -193,33 +191,35 @@ def suggest_concepts(text: Any, occupations: ConceptRanker, skills: ConceptRanke
                      ) -> dict[str, list[dict]]:
     """Suggest ESCO occupations and skills, with scores, for a record given only as text.
 
-    Skills combine three sources, each 0..1: the skill ranker's direct matches on the text, the
-    essential skills of the suggested occupations (weighted by the occupation's score) and, with
-    ``vacancies``, the share of vacancies with titles like the text's first sentence that ask for
-    the skill. A skill scores its best source plus a fifth of its second best.
+    Occupations are the occupation ranker's (scores 0..1). Skills are
+    :func:`matcher.job_skills.fuse_job_skills` — the text's own skill matches, the preferred
+    labels, its occupations' essential and optional skills and, with ``vacancies``, what
+    vacancies with similar titles ask for — the fusion ``shetu eval job2skill`` measures; a
+    skill's score is its fused score relative to the best suggestion (1.0). A text in which
+    neither an occupation nor a skill reaches the rankers' minimum score gets no skills.
     """
-    occ = occupations.rank(text, top_k=top_occupations, lang=lang)
-    direct = {r["uri"]: r["score"] for r in skills.rank(text, top_k=top_skills * 2, lang=lang)}
-    via: dict[str, float] = {}
-    for r in occ:
-        for s in tax.essential.get(r["uri"], ()):
-            via[s] = max(via.get(s, 0.0), 0.8 * r["score"])
-    seen: dict[str, float] = {}
-    head = query_head(skills.prepare(text, lang)) if vacancies is not None else ""
-    if vacancies is not None and head.strip():
-        try:
-            sc = vacancies.scores(skills.encoder.encode([head]))[0]
-        except VacancySkillsError as exc:  # e.g. fitted with vectors of another size
-            log.warning("%s; skill suggestions go without vacancy evidence", exc)
-            sc = np.zeros(0, dtype=np.float32)
-        for j in np.argsort(-sc)[:top_skills * 2]:
-            if sc[j] >= MIN_VACANCY_SHARE:
-                seen[vacancies.skill_uris[j]] = float(sc[j])
-    merged = {}
-    for u in set(direct) | set(via) | set(seen):
-        parts = sorted((direct.get(u, 0.0), via.get(u, 0.0), seen.get(u, 0.0)), reverse=True)
-        merged[u] = parts[0] + 0.2 * parts[1]
-    best = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:top_skills]
+    from matcher.bm25 import tokenize
+    from matcher.job_skills import fuse_job_skills, occupation_skills
+
+    t_occ, t_sk = occupations.prepare(text, lang), skills.prepare(text, lang)
+    if not tokenize(t_occ) or not tokenize(t_sk):
+        return {"occupations": [], "skills": []}
+    occ_scores = occupations.score_matrix([t_occ])
+    occ = occupations.top(occ_scores[0], top_occupations)
+    direct = skills.score_matrix([t_sk])
+    if not occ and not skills.top(direct[0], 1):
+        return {"occupations": occ, "skills": []}
+    try:
+        fused = fuse_job_skills([t_sk], direct, occ_scores, skills,
+                                occupation_skills(occupations, skills, tax), vacancies)[0]
+    except VacancySkillsError as exc:  # e.g. fitted with vectors of another size
+        log.warning("%s; skill suggestions go without vacancy evidence", exc)
+        fused = fuse_job_skills([t_sk], direct, occ_scores, skills,
+                                occupation_skills(occupations, skills, tax), None)[0]
+    k = max(0, min(top_skills, len(fused)))
+    best = np.argsort(-fused, kind="stable")[:k]
+    top_value = float(fused[best[0]]) if k else 0.0
     return {"occupations": occ,
-            "skills": [{"uri": u, "label": tax.skill_label(u), "score": round(s, 4)}
-                       for u, s in best]}
+            "skills": [{"uri": skills.concepts[j].uri, "label": skills.concepts[j].label,
+                        "score": round(float(fused[j]) / top_value, 4) if top_value > 0 else 0.0}
+                       for j in best]}

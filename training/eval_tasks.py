@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.bm25 import BM25Index, OverlapIndex
+from matcher.job_skills import fuse_job_skills, occupation_skills
 from matcher.normalise import ConceptRanker, translate_bangla
 from matcher.vacancy_skills import VacancySkills
 from training.eval_context import (
@@ -178,18 +179,8 @@ def skillspan(ctx: EvalContext) -> TaskResult:
     return task_result(rows, "Spans labelled LABEL NOT PRESENT / UNDERSPECIFIED excluded.", "MRR")
 
 
-# Set on a dev split (500 TechWolf titles outside the evaluated sample), not on the eval sample.
-# 2026-11-28, without vacancy evidence: dev MAP direct 0.065, MiniLM 0.067, direct+preferred
-# 0.071, those three 0.079. 2026-12-03, with it (fitted on the train split): vacancies alone
-# 0.161, these four 0.173 (MiniLM 0.077 on this dev split).
-JOB2SKILL_WEIGHTS = {"vacancies": 0.5, "direct": 0.3, "preferred": 0.2, "occupations": 0.05}
 JOB2SKILL_SAMPLE = 2000  # titles evaluated (seeded); dev and train splits are drawn from the rest
 JOB2SKILL_DEV = 500
-
-
-def _z(x: np.ndarray) -> np.ndarray:
-    """Standardise each row (per-query z-score), so scores on different scales can be fused."""
-    return (x - x.mean(axis=1, keepdims=True)) / (x.std(axis=1, keepdims=True) + 1e-9)
 
 
 def job2skill_splits(n: int, seed: int) -> tuple[list[int], list[int], list[int]]:
@@ -222,12 +213,11 @@ def job2skill_evaluated(test: list[int], limit: int | None, seed: int) -> list[i
 def job2skill(ctx: EvalContext) -> TaskResult:
     """TechWolf vacancy titles → ESCO skills (MAP, nDCG@10; silver labels).
 
-    Shetu = four per-query z-normalised scores fused linearly (:data:`JOB2SKILL_WEIGHTS`): the
-    skills asked for by vacancies with similar titles (``matcher.vacancy_skills``, fitted on the
-    *train* split of the same file: titles neither evaluated nor used to choose weights), the
-    skill ranker's hybrid score, the cosine to each skill's preferred label, and the essential
-    (1.0) and optional (0.5) skills of the title's ESCO occupations weighted by a softmax (top
-    30, T = 0.1) of the occupation ranker's scores. Weights chosen on the dev split.
+    Shetu = :func:`matcher.job_skills.fuse_job_skills`, the fusion skill suggestions use: what
+    vacancies with similar titles ask for (``matcher.vacancy_skills``, fitted on the *train*
+    split of the same file: titles neither evaluated nor used to choose weights), the skill
+    ranker, the preferred labels and the title's ESCO occupations' skills; weights chosen on the
+    dev split (``matcher.job_skills.WEIGHTS``).
     """
     sk, occ, tax = ctx.skills, ctx.occupations, ctx.taxonomy
     by_label = _skill_uris_by_label(sk)
@@ -251,34 +241,13 @@ def job2skill(ctx: EvalContext) -> TaskResult:
                                   uris, source="techwolf-job2skill train split")
     ctx.log(f"  job2skill: vacancy evidence from {vacancies.size} train titles "
             f"({time.time() - t0:.0f}s)")
-    # occupation → skill matrix (essential 1.0, optional 0.5)
-    from scipy import sparse
-
-    rows_i, cols_i, vals = [], [], []
-    for oi, c in enumerate(occ.concepts):
-        for weight, by_occ in ((1.0, tax.essential), (0.5, tax.optional)):
-            for s in by_occ.get(c.uri, ()):
-                j = sk.uri_index.get(s)
-                if j is not None:
-                    rows_i.append(oi)
-                    cols_i.append(j)
-                    vals.append(weight)
-    o2s = sparse.csr_matrix((vals, (rows_i, cols_i)), shape=(len(occ.concepts),
-                                                            len(sk.concepts)))
+    o2s = occupation_skills(occ, sk, tax)
     bm, zero = _skill_baselines(ctx, texts)
 
-    pref_vecs = sk.label_vecs[sk.starts]
-    w = JOB2SKILL_WEIGHTS
-
     def shetu_block(a: int, b: int) -> np.ndarray:
-        direct = sk.score_matrix(texts[a:b])
-        qv = sk.encoder.encode(texts[a:b])
-        pref = qv @ pref_vecs.T
-        seen = vacancies.scores_aligned(qv, sk.uri_index, len(sk.concepts))
-        p = softmax_rows(occ.score_matrix([occ.prepare(t) for t in titles[a:b]]), 30, 0.1)
-        via = np.asarray((sparse.csr_matrix(p) @ o2s).todense(), dtype=np.float32)
-        return (w["vacancies"] * _z(seen) + w["direct"] * _z(direct)
-                + w["preferred"] * _z(pref) + w["occupations"] * _z(via))
+        occ_scores = occ.score_matrix([occ.prepare(t) for t in titles[a:b]])
+        return fuse_job_skills(texts[a:b], sk.score_matrix(texts[a:b]), occ_scores, sk, o2s,
+                               vacancies)
 
     systems = {"shetu": shetu_block, "bm25": lambda a, b: bm[a:b], "minilm": lambda a, b: zero[a:b]}
     rows = score_systems(systems, qrels, ("MAP", "nDCG@10"),

@@ -68,3 +68,16 @@ def test_suggest_adds_skills_that_vacancies_with_similar_titles_ask_for(client, 
                       [c.uri for c in sk.concepts]).save(
         models_dir(seeded["settings"].var_dir) / ARTEFACT)
     assert set(asked) <= suggested()
+
+
+def test_suggested_skills_are_ranked_relative_to_the_best_and_no_words_get_none(client, tokens):
+    r = _when_ready(lambda: client.post("/api/v1/taxonomy/suggest", headers=tokens["officer"],
+                                        json={"text": "Welder. MIG welding of steel pipes."}))
+    skills = r.json()["skills"]
+    assert r.status_code == 200 and len(skills) == 10
+    assert skills[0]["score"] == 1.0
+    assert all(a["score"] >= b["score"] for a, b in zip(skills, skills[1:], strict=False))
+    assert any("weld" in s["label"] for s in skills[:5])
+    r = client.post("/api/v1/taxonomy/suggest", headers=tokens["officer"],
+                    json={"text": "!!! ... ???"})
+    assert r.status_code == 200 and r.json() == {"occupations": [], "skills": []}
