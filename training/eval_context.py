@@ -147,14 +147,3 @@ def score_systems(systems: Mapping[str, Callable[[int, int], np.ndarray]], qrels
     n = max(len(qrels), 1)
     return [{"dataset": dataset, "n": len(qrels), "metric": m,
              "systems": {s: round(sums[s][m] / n, 4) for s in systems}} for m in metrics]
-
-
-def softmax_rows(x: np.ndarray, top: int, temp: float) -> np.ndarray:
-    """Keep each row's ``top`` scores, softmax them at ``temp``; zeros elsewhere."""
-    out = np.zeros_like(x)
-    idx = np.argpartition(-x, top - 1, axis=1)[:, :top]
-    rows = np.arange(x.shape[0])[:, None]
-    v = x[rows, idx] / temp
-    v = np.exp(v - v.max(axis=1, keepdims=True))
-    out[rows, idx] = v / v.sum(axis=1, keepdims=True)
-    return out

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.bm25 import BM25Index, OverlapIndex
-from matcher.job_skills import fuse_job_skills, occupation_skills
+from matcher.job_skills import fuse_job_skills, occupation_skills, softmax_top
 from matcher.normalise import ConceptRanker, translate_bangla
 from matcher.vacancy_skills import VacancySkills
 from training.eval_context import (
@@ -32,7 +32,6 @@ from training.eval_context import (
     Row,
     TaskResult,
     score_systems,
-    softmax_rows,
     task_result,
 )
 
@@ -92,8 +91,8 @@ def talentclef_a(ctx: EvalContext, langs: tuple[str, ...] = TALENTCLEF_LANGS) ->
         lex_index = OverlapIndex(ct)
         dc, qc, _ = lex_index.score(qt)
         lex = np.sqrt(dc * qc)
-        qp = softmax_rows(occ.score_matrix([occ.prepare(t) for t in qt]), 30, 0.1)
-        cp = softmax_rows(occ.score_matrix([occ.prepare(t) for t in ct]), 30, 0.1)
+        qp = softmax_top(occ.score_matrix([occ.prepare(t) for t in qt]), 30, 0.1)
+        cp = softmax_top(occ.score_matrix([occ.prepare(t) for t in ct]), 30, 0.1)
         qp /= np.linalg.norm(qp, axis=1, keepdims=True) + 1e-9
         cp /= np.linalg.norm(cp, axis=1, keepdims=True) + 1e-9
         shetu = 0.45 * (qv @ cv.T) + 0.45 * (qp @ cp.T) + 0.1 * lex
