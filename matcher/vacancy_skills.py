@@ -120,6 +120,14 @@ class VacancySkills:
         out = np.asarray((weights @ self.labels).todense(), dtype=np.float32)
         return out + PRIOR_WEIGHT * self.prior
 
+    def nearest(self, query_vecs: np.ndarray) -> np.ndarray:
+        """Return each query's cosine to its most similar vacancy title (how much to trust it)."""
+        q = np.asarray(query_vecs, dtype=np.float32)
+        if q.ndim != 2 or q.shape[1] != self.title_vecs.shape[1]:
+            raise VacancySkillsError(f"query vectors of shape {q.shape} do not match "
+                                     f"{self.title_vecs.shape[1]}-dim titles")
+        return (q @ self.title_vecs.T).max(axis=1)
+
     def columns_for(self, uri_index: Mapping[str, int], n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (source columns, target columns) mapping ``skill_uris`` onto a ranker's order."""
         pairs = [(j, uri_index[u]) for j, u in enumerate(self.skill_uris) if u in uri_index

@@ -44,6 +44,14 @@ def test_a_title_gets_the_skills_that_similar_vacancies_ask_for(fitted: VacancyS
     assert s[SKILLS.index("u:drive")] < 0.01
 
 
+def test_nearest_says_how_like_a_fitted_title_a_text_is(fitted: VacancySkills) -> None:
+    enc = HashingEncoder()
+    near = fitted.nearest(enc.encode(["delivery driver van", "quantum chromodynamics"]))
+    assert near[0] == pytest.approx(1.0, abs=1e-5) and near[1] < 0.2
+    with pytest.raises(VacancySkillsError, match="do not match"):
+        fitted.nearest(np.ones((1, 5), dtype=np.float32))
+
+
 def test_uris_outside_the_skill_list_and_titles_without_skills_are_dropped() -> None:
     v = VacancySkills.fit(["welder", "cook", ""], [["u:weld", "x:unknown"], ["x:none"],
                                                    ["u:weld"]],

@@ -51,15 +51,17 @@ def test_suggest_adds_skills_that_vacancies_with_similar_titles_ask_for(client, 
     from matcher.vacancy_skills import ARTEFACT, VacancySkills
 
     text = "Order picker in a warehouse, nights. Pick and pack customer orders."
+    unlike = "Welder. MIG welding of steel pipes."  # like none of the fitted vacancy titles
 
-    def suggested() -> set[str]:
+    def suggested(t: str = text) -> set[str]:
         r = _when_ready(lambda: client.post("/api/v1/taxonomy/suggest", headers=tokens["admin"],
-                                            json={"text": text}))
+                                            json={"text": t}))
         assert r.status_code == 200, r.text
         return {s["label"] for s in r.json()["skills"]}
 
     asked = ["lift heavy weights", "work in shifts"]
     assert not set(asked) & suggested()  # neither the text nor its occupations name them
+    welder_before = suggested(unlike)
     sk = get_skill_ranker(seeded["settings"])
     uri = {c.label: c.uri for c in sk.concepts}
     titles = ["warehouse order picker nights", "order picker", "night picker packer",
@@ -68,6 +70,7 @@ def test_suggest_adds_skills_that_vacancies_with_similar_titles_ask_for(client, 
                       [c.uri for c in sk.concepts]).save(
         models_dir(seeded["settings"].var_dir) / ARTEFACT)
     assert set(asked) <= suggested()
+    assert suggested(unlike) == welder_before  # no similar vacancy: the evidence stays out
 
 
 def test_suggested_skills_are_ranked_relative_to_the_best_and_no_words_get_none(client, tokens):
