@@ -41,8 +41,11 @@ WEIGHTS_WITHOUT_VACANCIES = {"direct": 0.54, "preferred": 0.36, "occupations": 0
 GATE_FROM, GATE_WIDTH = 0.4, 0.1
 OCCUPATION_TOP, OCCUPATION_TEMP = 30, 0.1
 
-_O2S: dict[tuple[int, int, int], sparse.csr_matrix] = {}
+# (id(occupations), id(skills), id(tax)) → (the three objects, kept alive so that their ids are
+# not reused while the entry lives; the matrix). A few entries: one per ranker pair in use.
+_O2S: dict[tuple[int, int, int], tuple[tuple[object, object, object], sparse.csr_matrix]] = {}
 _O2S_LOCK = threading.Lock()
+_O2S_KEEP = 4
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -68,7 +71,7 @@ def occupation_skills(occupations: ConceptRanker, skills: ConceptRanker, tax: Ta
     key = (id(occupations), id(skills), id(tax))
     with _O2S_LOCK:
         if key in _O2S:
-            return _O2S[key]
+            return _O2S[key][1]
     rows, cols, vals = [], [], []
     for oi, c in enumerate(occupations.concepts):
         for weight, by_occ in ((1.0, tax.essential), (0.5, tax.optional)):
@@ -81,7 +84,9 @@ def occupation_skills(occupations: ConceptRanker, skills: ConceptRanker, tax: Ta
     m = sparse.csr_matrix((vals, (rows, cols)), shape=(len(occupations.concepts),
                                                        len(skills.concepts)), dtype=np.float32)
     with _O2S_LOCK:
-        _O2S[key] = m
+        while len(_O2S) >= _O2S_KEEP:
+            _O2S.pop(next(iter(_O2S)))
+        _O2S[key] = ((occupations, skills, tax), m)
     return m
 
 
