@@ -110,8 +110,8 @@ def fuse_job_skills(texts: Sequence[str], direct: np.ndarray, occupation_scores:
                 + w["occupations"] * zscore(via))
     heads = [query_head(t) for t in texts]
     hv = qv if heads == list(texts) else skills.encoder.encode(heads)
-    seen = vacancies.scores_aligned(hv, skills.uri_index, len(skills.concepts))
-    trust = np.clip((vacancies.nearest(hv) - GATE_FROM) / GATE_WIDTH, 0.0, 1.0)[:, None]
+    seen, nearest = vacancies.scores_aligned(hv, skills.uri_index, len(skills.concepts))
+    trust = np.clip((nearest - GATE_FROM) / GATE_WIDTH, 0.0, 1.0)[:, None]
     w = WEIGHTS
     return (w["vacancies"] * trust * zscore(seen) + w["direct"] * zscore(direct)
             + w["preferred"] * zscore(pref) + w["occupations"] * zscore(via))

@@ -66,6 +66,8 @@ class VacancySkills:
         if not self.temp > 0:
             raise VacancySkillsError(f"temp must be > 0, not {self.temp}")
         self.prior = np.asarray(self.labels.mean(axis=0), dtype=np.float32).ravel()
+        # (key, the uri_index kept alive so its id is not reused, source cols, target cols)
+        self._columns: tuple[Any, Any, np.ndarray, np.ndarray] | None = None
 
     @property
     def size(self) -> int:
@@ -102,48 +104,56 @@ class VacancySkills:
         return cls(vecs, labels, list(skill_uris), getattr(encoder, "name", ""), source, k,
                    temp)
 
-    def scores(self, query_vecs: np.ndarray) -> np.ndarray:
-        """Return (n_queries × n_skills) scores in ``skill_uris`` order (0..1 + prior share)."""
+    def similarities(self, query_vecs: np.ndarray) -> np.ndarray:
+        """Return the (n_queries × n_titles) cosines of query vectors to the vacancy titles."""
         q = np.asarray(query_vecs, dtype=np.float32)
         if q.ndim != 2 or q.shape[1] != self.title_vecs.shape[1]:
             raise VacancySkillsError(f"query vectors of shape {q.shape} do not match "
                                      f"{self.title_vecs.shape[1]}-dim titles")
-        sims = q @ self.title_vecs.T
+        return q @ self.title_vecs.T
+
+    def scores(self, query_vecs: np.ndarray) -> np.ndarray:
+        """Return (n_queries × n_skills) scores in ``skill_uris`` order (0..1 + prior share)."""
+        return self._scores(self.similarities(query_vecs))
+
+    def _scores(self, sims: np.ndarray) -> np.ndarray:
         k = self.k
-        rows = np.arange(len(q))[:, None]
+        rows = np.arange(len(sims))[:, None]
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         v = sims[rows, top]
         w = np.exp((v - v.max(axis=1, keepdims=True)) / self.temp)
         w /= w.sum(axis=1, keepdims=True)
-        weights = sparse.csr_matrix((w.ravel(), (np.repeat(np.arange(len(q)), top.shape[1]),
+        weights = sparse.csr_matrix((w.ravel(), (np.repeat(np.arange(len(sims)), top.shape[1]),
                                                   top.ravel())), shape=sims.shape)
         out = np.asarray((weights @ self.labels).todense(), dtype=np.float32)
         return out + PRIOR_WEIGHT * self.prior
 
     def nearest(self, query_vecs: np.ndarray) -> np.ndarray:
         """Return each query's cosine to its most similar vacancy title (how much to trust it)."""
-        q = np.asarray(query_vecs, dtype=np.float32)
-        if q.ndim != 2 or q.shape[1] != self.title_vecs.shape[1]:
-            raise VacancySkillsError(f"query vectors of shape {q.shape} do not match "
-                                     f"{self.title_vecs.shape[1]}-dim titles")
-        return (q @ self.title_vecs.T).max(axis=1)
+        return self.similarities(query_vecs).max(axis=1)
 
     def columns_for(self, uri_index: Mapping[str, int], n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return (source columns, target columns) mapping ``skill_uris`` onto a ranker's order."""
-        pairs = [(j, uri_index[u]) for j, u in enumerate(self.skill_uris) if u in uri_index
-                 and uri_index[u] < n]
-        src = np.asarray([a for a, _ in pairs], dtype=np.int64)
-        dst = np.asarray([b for _, b in pairs], dtype=np.int64)
-        return src, dst
+        """Return (source columns, target columns) mapping ``skill_uris`` onto a ranker's order
+        (computed once per ranker order: suggestions call this on every request)."""
+        key = (id(uri_index), n)
+        if self._columns is None or self._columns[0] != key:
+            pairs = [(j, uri_index[u]) for j, u in enumerate(self.skill_uris)
+                     if u in uri_index and uri_index[u] < n]
+            src = np.asarray([a for a, _ in pairs], dtype=np.int64)
+            dst = np.asarray([b for _, b in pairs], dtype=np.int64)
+            self._columns = (key, uri_index, src, dst)
+        return self._columns[2], self._columns[3]
 
     def scores_aligned(self, query_vecs: np.ndarray, uri_index: Mapping[str, int], n: int
-                       ) -> np.ndarray:
-        """Return scores as an (n_queries × n) matrix in a skill ranker's concept order."""
-        s = self.scores(query_vecs)
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (scores as an (n_queries × n) matrix in a skill ranker's concept order, each
+        query's cosine to its nearest vacancy title) from one similarity computation."""
+        sims = self.similarities(query_vecs)
+        s = self._scores(sims)
         out = np.zeros((s.shape[0], n), dtype=np.float32)
         src, dst = self.columns_for(uri_index, n)
         out[:, dst] = s[:, src]
-        return out
+        return out, sims.max(axis=1)
 
     # ---------------------------------------------------------------------------------------
     # Saving and loading: var/models/vacancy-skills/

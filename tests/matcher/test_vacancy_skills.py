@@ -88,7 +88,9 @@ def test_a_broken_artefact_or_wrong_vectors_are_refused_with_a_reason(
 def test_scores_aligned_follow_a_rankers_concept_order(fitted: VacancySkills) -> None:
     order = {u: i for i, u in enumerate(reversed(SKILLS))}
     q = HashingEncoder().encode(["delivery van driver"])
-    a = fitted.scores_aligned(q, order, len(SKILLS))[0]
+    aligned, nearest = fitted.scores_aligned(q, order, len(SKILLS))
+    a = aligned[0]
+    assert nearest[0] == pytest.approx(fitted.nearest(q)[0])
     assert a[order["u:drive"]] == pytest.approx(fitted.scores(q)[0][SKILLS.index("u:drive")])
 
 
